@@ -1,0 +1,3 @@
+"""Опора analytics core: pure functions over polars frames; never imports Django."""
+
+__all__: list[str] = []

@@ -1,0 +1,35 @@
+"""Navigation by role: the links each user sees in the header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from portal.accounts.models import Role
+from portal.accounts.permissions import assignments, has_perm
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    links: list[tuple[str, str]] = []
+    if user.is_authenticated:
+        for a in assignments(user):
+            if a.role == Role.REGION_VIEWER and a.region is not None:
+                links.append((reverse("schools:region", args=[a.region_id]), f"Регион: {a.region}"))
+            elif a.municipality is not None:
+                links.append((reverse("schools:municipality", args=[a.municipality_id]), f"{a.municipality}"))
+                if has_perm(user, "audit.view", a.municipality):
+                    links.append((reverse("audit:log", args=[a.municipality_id]), "Журнал изменений"))
+            elif a.school is not None:
+                links.append((reverse("schools:school", args=[a.school_id]), f"Моя школа: {a.school}"))
+        if user.is_staff:
+            links.append((reverse("admin:index"), "Администрирование"))
+    # One link per target, in the order the roles were granted.
+    seen: set[str] = set()
+    unique = [(url, label) for url, label in links if not (url in seen or seen.add(url))]  # type: ignore[func-returns-value]
+    demo = any(getattr(a.scope, "is_demo", False) or getattr(getattr(a.scope, "municipality", None), "is_demo", False)
+               for a in assignments(user)) if user.is_authenticated else False
+    roles = sorted({a.get_role_display() for a in assignments(user)}) if user.is_authenticated else []
+    return {"nav_links": unique, "nav_roles": roles, "demo": demo}

@@ -1,0 +1,64 @@
+"""Audit log: who changed what, when, with the values before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    class Source(models.TextChoices):
+        SERVICE = "service", "Приложение"
+        ADMIN = "admin", "Администрирование"
+        SYSTEM = "system", "Система"
+
+    at = models.DateTimeField("когда", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="кто",
+    )
+    actor_repr = models.CharField("кто (на момент записи)", max_length=200)
+    source = models.CharField("источник", max_length=10, choices=Source.choices, default=Source.SERVICE)
+    action = models.CharField("действие", max_length=100, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="тип объекта"
+    )
+    object_id = models.CharField("id объекта", max_length=64, blank=True)
+    object_repr = models.CharField("объект", max_length=300)
+    # Scope columns let coordinators see only their municipality's log without joins through every model.
+    municipality = models.ForeignKey(
+        "schools.Municipality",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="муниципалитет",
+    )
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="школа"
+    )
+    before = models.JSONField("до", null=True, blank=True)
+    after = models.JSONField("после", null=True, blank=True)
+    data = models.JSONField("подробности", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "запись журнала"
+        verbose_name_plural = "журнал изменений"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.actor_repr}: {self.action} {self.object_repr}"
+
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """(field, before, after) for every field whose value differs."""
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

@@ -1,0 +1,83 @@
+"""Recording audit entries. Every write of a service function and of the admin goes through ``record``."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from portal.audit.models import AuditEntry
+
+#: Fields never copied into the log (secrets).
+SECRET_FIELDS = frozenset({"password"})
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.name or None
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The object's concrete field values as JSON-safe data (foreign keys as ids, secrets masked)."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in SECRET_FIELDS:
+            data[field.name] = "***"
+            continue
+        data[field.attname] = _json_value(getattr(obj, field.attname))
+    return data
+
+
+def _scope(obj: models.Model) -> tuple[int | None, int | None]:
+    """(municipality_id, school_id) the object belongs to, for filtering the log by scope."""
+    from portal.schools.models import Municipality, School
+
+    if isinstance(obj, School):
+        return obj.municipality_id, obj.pk
+    if isinstance(obj, Municipality):
+        return obj.pk, None
+    school = getattr(obj, "school", None)
+    if isinstance(school, School):
+        return school.municipality_id, school.pk
+    municipality = getattr(obj, "municipality", None)
+    if isinstance(municipality, Municipality):
+        return municipality.pk, None
+    return None, None
+
+
+def record(
+    obj: models.Model,
+    action: str,
+    *,
+    by: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    source: str = AuditEntry.Source.SERVICE,
+) -> AuditEntry:
+    """Write one audit entry. ``by`` is the acting user, or None for the system (e.g. the demo loader)."""
+    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
+    municipality_id, school_id = _scope(obj)
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_repr=str(actor) if actor is not None else "система",
+        source=AuditEntry.Source.SYSTEM if actor is None and source == AuditEntry.Source.SERVICE else source,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk) if obj.pk is not None else "",
+        object_repr=str(obj)[:300],
+        municipality_id=municipality_id,
+        school_id=school_id,
+        before=before,
+        after=after,
+        data=data,
+    )

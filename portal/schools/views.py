@@ -1,0 +1,92 @@
+"""Pages of the school registry: home redirect, region, municipality dashboard, school card and edit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from portal.accounts.permissions import (
+    has_perm,
+    municipalities_visible_to,
+    schools_visible_to,
+)
+from portal.audit.models import AuditEntry
+from portal.lib.access import get_for
+from portal.schools import services
+from portal.schools.forms import SchoolForm
+from portal.schools.models import Municipality, Region, School
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each user to the page of their widest scope."""
+    municipalities = list(municipalities_visible_to(request.user)[:2])
+    if len(municipalities) == 1:
+        return redirect(municipalities[0])
+    schools = list(schools_visible_to(request.user)[:2])
+    if len(schools) == 1 and not municipalities:
+        return redirect(schools[0])
+    return render(
+        request,
+        "schools/home.html",
+        {"municipalities": municipalities_visible_to(request.user).select_related("region")},
+    )
+
+
+@login_required
+def region(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_for(request, Region, "region.view", pk=pk)
+    municipalities = obj.municipalities.all()
+    return render(request, "schools/region.html", {"region": obj, "municipalities": municipalities})
+
+
+@login_required
+def municipality(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_for(request, Municipality, "municipality.view", pk=pk)
+    schools = School.objects.in_municipality(obj)
+    query = request.GET.get("q", "").strip()
+    if query:
+        schools = schools.filter(short_name__icontains=query) | schools.filter(name__icontains=query)
+    context = {
+        "municipality": obj,
+        "schools": schools,
+        "query": query,
+        "total": School.objects.filter(municipality=obj).count(),
+        "kinds": _kind_counts(obj),
+    }
+    template = "schools/_school_table.html" if request.headers.get("HX-Request") else "schools/municipality.html"
+    return render(request, template, context)
+
+
+def _kind_counts(obj: Municipality) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for kind in School.objects.filter(municipality=obj).values_list("kind", flat=True):
+        counts[kind] = counts.get(kind, 0) + 1
+    return [(School.Kind(k).label, n) for k, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
+@login_required
+def school(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_for(request, School, "school.view", pk=pk)
+    can_see_log = has_perm(request.user, "audit.view", obj.municipality) or has_perm(request.user, "school.edit", obj)
+    context = {
+        "school": obj,
+        "can_edit": has_perm(request.user, "school.edit", obj),
+        "can_view_municipality": has_perm(request.user, "municipality.view", obj.municipality),
+        "history": AuditEntry.objects.filter(school=obj)[:10] if can_see_log else None,
+    }
+    return render(request, "schools/school.html", context)
+
+
+@login_required
+def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    obj = get_for(request, School, "school.edit", pk=pk)
+    form = SchoolForm(request.POST or None, instance=School.objects.get(pk=obj.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.update_school(obj, changes, by=request.user)
+        messages.success(request, "Сведения о школе сохранены." if changes else "Изменений нет.")
+        return redirect(obj)
+    return render(request, "schools/school_edit.html", {"school": obj, "form": form})

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from portal.schools import views as school_views
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+admin.site.site_header = "Опора — администрирование"
+admin.site.site_title = "Опора"
+admin.site.index_title = "Справочники и пользователи"
+
+urlpatterns = [
+    path("", school_views.home, name="home"),
+    path("accounts/", include("portal.accounts.urls")),
+    path("", include("portal.schools.urls")),
+    path("", include("portal.audit.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
