@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from portal.accounts.models import RoleAssignment, User
 from portal.audit.admin import AuditedModelAdmin
@@ -22,3 +23,7 @@ class RoleAssignmentAdmin(AuditedModelAdmin):
     list_display = ["user", "role", "region", "municipality", "school"]
     list_filter = ["role"]
     autocomplete_fields = ["user", "school"]
+
+
+# Access is managed by RoleAssignment; Django's groups are not used, so their (unaudited) admin is removed.
+admin.site.unregister(Group)

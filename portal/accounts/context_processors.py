@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from portal.accounts.models import Role
 from portal.accounts.permissions import assignments, has_perm
+from portal.schools.models import Municipality
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -29,7 +30,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # One link per target, in the order the roles were granted.
     seen: set[str] = set()
     unique = [(url, label) for url, label in links if not (url in seen or seen.add(url))]  # type: ignore[func-returns-value]
-    demo = any(getattr(a.scope, "is_demo", False) or getattr(getattr(a.scope, "municipality", None), "is_demo", False)
-               for a in assignments(user)) if user.is_authenticated else False
+    demo = (
+        any(
+            getattr(a.scope, "is_demo", False)
+            or getattr(getattr(a.scope, "municipality", None), "is_demo", False)
+            for a in assignments(user)
+        )
+        if user.is_authenticated
+        else False
+    )
+    if user.is_authenticated and user.is_superuser:
+        demo = Municipality.objects.filter(is_demo=True).exists()
     roles = sorted({a.get_role_display() for a in assignments(user)}) if user.is_authenticated else []
     return {"nav_links": unique, "nav_roles": roles, "demo": demo}

@@ -51,7 +51,9 @@ def _scope_constraint() -> Q:
 
 
 class RoleAssignment(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name="пользователь")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="roles", verbose_name="пользователь"
+    )
     role = models.CharField("роль", max_length=20, choices=Role.choices)
     region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, verbose_name="регион")
     municipality = models.ForeignKey(
@@ -86,6 +88,4 @@ class RoleAssignment(models.Model):
         filled = [name for name in ("region", "municipality", "school") if getattr(self, f"{name}_id")]
         if needed and filled != [needed]:
             labels = {"region": "регион", "municipality": "муниципалитет", "school": "школу"}
-            raise ValidationError(
-                f"Для роли «{self.get_role_display()}» укажите только {labels[needed]}."
-            )
+            raise ValidationError(f"Для роли «{self.get_role_display()}» укажите только {labels[needed]}.")

@@ -37,9 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "imports.run",
         }
     ),
-    Role.METHOD_CENTRE: frozenset(
-        {"municipality.view", "school.view", "monitoring.edit", "roadmap.edit"}
-    ),
+    Role.METHOD_CENTRE: frozenset({"municipality.view", "school.view", "monitoring.edit", "roadmap.edit"}),
     Role.SCHOOL_TEAM: frozenset({"school.view", "school.edit"}),
     Role.REGION_VIEWER: frozenset({"region.view", "municipality.view", "school.view"}),
 }
@@ -132,5 +130,7 @@ def regions_visible_to(user: User | AnonymousUser) -> QuerySet[Region]:
         return Region.objects.none()
     if user.is_superuser:
         return Region.objects.all()
-    ids: Iterable[Any] = [a.region_id for a in assignments(user) if "region.view" in PERMISSIONS[a.role] and a.region_id]
+    ids: Iterable[Any] = [
+        a.region_id for a in assignments(user) if "region.view" in PERMISSIONS[a.role] and a.region_id
+    ]
     return Region.objects.filter(pk__in=list(ids))

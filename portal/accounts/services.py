@@ -23,8 +23,14 @@ def ensure_user(username: str, *, password: str, by: Any, **fields: Any) -> User
             setattr(user, name, value)
         user.set_password(password)
         user.save()
-        record(user, "accounts.user.created" if created else "accounts.user.changed", by=by, before=before,
-               after=snapshot(user), data={"password_set": True})
+        record(
+            user,
+            "accounts.user.created" if created else "accounts.user.changed",
+            by=by,
+            before=before,
+            after=snapshot(user),
+            data={"password_set": True},
+        )
     return user
 
 

@@ -16,6 +16,8 @@ from portal.audit.services import record, snapshot
 class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Records created/changed/deleted entries with before/after values for every admin write."""
 
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def _action(self, obj: models.Model, verb: str) -> str:
         return f"{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
 
@@ -42,26 +44,52 @@ class AuditedModelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             }
             super().save_formset(request, form, formset, change)
             for obj in formset.new_objects:
-                record(obj, self._action(obj, "created"), by=request.user, after=snapshot(obj),
-                       source=AuditEntry.Source.ADMIN)
+                record(
+                    obj,
+                    self._action(obj, "created"),
+                    by=request.user,
+                    after=snapshot(obj),
+                    source=AuditEntry.Source.ADMIN,
+                )
             for obj, _fields in formset.changed_objects:
-                record(obj, self._action(obj, "changed"), by=request.user, before=befores.get(obj.pk),
-                       after=snapshot(obj), source=AuditEntry.Source.ADMIN)
+                record(
+                    obj,
+                    self._action(obj, "changed"),
+                    by=request.user,
+                    before=befores.get(obj.pk),
+                    after=snapshot(obj),
+                    source=AuditEntry.Source.ADMIN,
+                )
             for obj in formset.deleted_objects:
-                record(obj, self._action(obj, "deleted"), by=request.user, before=snapshot(obj),
-                       source=AuditEntry.Source.ADMIN)
+                record(
+                    obj,
+                    self._action(obj, "deleted"),
+                    by=request.user,
+                    before=snapshot(obj),
+                    source=AuditEntry.Source.ADMIN,
+                )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
-            record(obj, self._action(obj, "deleted"), by=request.user, before=snapshot(obj),
-                   source=AuditEntry.Source.ADMIN)
+            record(
+                obj,
+                self._action(obj, "deleted"),
+                by=request.user,
+                before=snapshot(obj),
+                source=AuditEntry.Source.ADMIN,
+            )
             super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         with transaction.atomic():
             for obj in queryset:
-                record(obj, self._action(obj, "deleted"), by=request.user, before=snapshot(obj),
-                       source=AuditEntry.Source.ADMIN)
+                record(
+                    obj,
+                    self._action(obj, "deleted"),
+                    by=request.user,
+                    before=snapshot(obj),
+                    source=AuditEntry.Source.ADMIN,
+                )
             super().delete_queryset(request, queryset)
 
 

@@ -42,7 +42,12 @@ class AuditEntry(models.Model):
         verbose_name="муниципалитет",
     )
     school = models.ForeignKey(
-        "schools.School", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="школа"
+        "schools.School",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="школа",
     )
     before = models.JSONField("до", null=True, blank=True)
     after = models.JSONField("после", null=True, blank=True)
@@ -62,3 +67,35 @@ class AuditEntry(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+    @property
+    def verb(self) -> str:
+        return self.action.rsplit(".", 1)[-1]
+
+    @property
+    def action_label(self) -> str:
+        """The action in Russian: «Изменение: школа», «Назначение роли»…"""
+        model = self.content_type.model_class() if self.content_type else None
+        noun = str(model._meta.verbose_name) if model is not None else self.action.rsplit(".", 1)[0]
+        return f"{VERB_LABELS.get(self.verb, self.verb)}: {noun}"
+
+    def labelled_changes(self) -> list[tuple[str, Any, Any]]:
+        """Changed fields with their Russian names, only for changes of an existing object."""
+        if self.before is None or self.after is None:
+            return []
+        model = self.content_type.model_class() if self.content_type else None
+        labels: dict[str, str] = {}
+        if model is not None:
+            labels = {f.attname: str(f.verbose_name) for f in model._meta.concrete_fields}
+        return [(labels.get(k, k), old, new) for k, old, new in self.changes()]
+
+
+#: Russian names of the last part of an action code.
+VERB_LABELS = {
+    "created": "Создание",
+    "changed": "Изменение",
+    "deleted": "Удаление",
+    "granted": "Назначение роли",
+    "published": "Публикация",
+    "imported": "Загрузка данных",
+}

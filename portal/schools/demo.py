@@ -88,8 +88,13 @@ def load_demo(*, password: str | None = None, write: Callable[[str], Any] = prin
         for username, role, scope, first, last in ACCOUNTS:
             pw = password or secrets.token_urlsafe(9)
             user = ensure_user(
-                username, password=pw, by=None, first_name=first, last_name=last,
-                is_staff=role is None, is_superuser=role is None,
+                username,
+                password=pw,
+                by=None,
+                first_name=first,
+                last_name=last,
+                is_staff=role is None,
+                is_superuser=role is None,
             )
             if role is not None:
                 target = _scope(scope, region, municipality)

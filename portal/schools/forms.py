@@ -7,6 +7,10 @@ from portal.schools.services import EDITABLE_SCHOOL_FIELDS
 
 
 class SchoolForm(forms.ModelForm):  # type: ignore[type-arg]
+    site_url = forms.URLField(
+        label="Сайт", required=False, assume_scheme="https", help_text="Например: https://school.example.ru"
+    )
+
     class Meta:
         model = School
         fields = EDITABLE_SCHOOL_FIELDS

@@ -23,11 +23,16 @@ class Region(models.Model):
 
 
 class Municipality(models.Model):
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name="регион")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name="регион"
+    )
     code = models.SlugField("код", max_length=40, unique=True)
     name = models.CharField("название", max_length=200)
     authority_name = models.CharField(
-        "орган управления образованием", max_length=300, blank=True, help_text="Например: «Управление образования администрации г. Минусинска»."
+        "орган управления образованием",
+        max_length=300,
+        blank=True,
+        help_text="Например: «Управление образования администрации г. Минусинска».",
     )
     is_demo = models.BooleanField(
         "демонстрационные данные", default=False, help_text="Синтетические данные для знакомства с системой."
@@ -81,7 +86,9 @@ class School(models.Model):
     locality = models.CharField("местность", max_length=10, choices=Locality.choices, default=Locality.URBAN)
     students = models.PositiveIntegerField("число обучающихся", null=True, blank=True)
     sort_key = models.PositiveIntegerField(
-        "порядок в списке", default=0, help_text="Школы сортируются по этому числу, затем по краткому наименованию."
+        "порядок в списке",
+        default=0,
+        help_text="Школы сортируются по этому числу, затем по краткому наименованию.",
     )
 
     objects = SchoolQuerySet.as_manager()

@@ -49,8 +49,15 @@ def ensure_academic_years(start_years: range, *, current: int, by: Any) -> list[
     with transaction.atomic():
         AcademicYear.objects.exclude(start_year=current).filter(is_current=True).update(is_current=False)
         for start in start_years:
-            years.append(_upsert(AcademicYear, {"start_year": start}, {"is_current": start == current}, by=by,
-                                 action="schools.academic_year"))
+            years.append(
+                _upsert(
+                    AcademicYear,
+                    {"start_year": start},
+                    {"is_current": start == current},
+                    by=by,
+                    action="schools.academic_year",
+                )
+            )
     return years
 
 

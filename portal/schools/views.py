@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from portal.accounts.permissions import (
     has_perm,
     municipalities_visible_to,
+    regions_visible_to,
     schools_visible_to,
 )
 from portal.audit.models import AuditEntry
@@ -22,6 +23,9 @@ from portal.schools.models import Municipality, Region, School
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Send each user to the page of their widest scope."""
+    regions = list(regions_visible_to(request.user)[:2])
+    if len(regions) == 1:
+        return redirect("schools:region", pk=regions[0].pk)
     municipalities = list(municipalities_visible_to(request.user)[:2])
     if len(municipalities) == 1:
         return redirect(municipalities[0])
@@ -56,7 +60,9 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
         "total": School.objects.filter(municipality=obj).count(),
         "kinds": _kind_counts(obj),
     }
-    template = "schools/_school_table.html" if request.headers.get("HX-Request") else "schools/municipality.html"
+    template = (
+        "schools/_school_table.html" if request.headers.get("HX-Request") else "schools/municipality.html"
+    )
     return render(request, template, context)
 
 
@@ -70,7 +76,9 @@ def _kind_counts(obj: Municipality) -> list[tuple[str, int]]:
 @login_required
 def school(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_for(request, School, "school.view", pk=pk)
-    can_see_log = has_perm(request.user, "audit.view", obj.municipality) or has_perm(request.user, "school.edit", obj)
+    can_see_log = has_perm(request.user, "audit.view", obj.municipality) or has_perm(
+        request.user, "school.edit", obj
+    )
     context = {
         "school": obj,
         "can_edit": has_perm(request.user, "school.edit", obj),

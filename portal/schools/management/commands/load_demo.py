@@ -16,13 +16,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--password", help="один пароль для всех демо-пользователей (по умолчанию — случайные)")
+        parser.add_argument(
+            "--password", help="один пароль для всех демо-пользователей (по умолчанию — случайные)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = options["password"] or os.environ.get("OPORA_DEMO_PASSWORD") or None
         accounts = load_demo(password=password, write=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS("Демо-данные загружены: г. Минусинск (демо), 13 школ (синтетические данные)."))
-        self.stdout.write("Демо-пользователи (только для знакомства с системой; не используйте в рабочей среде):")
+        self.stdout.write(
+            self.style.SUCCESS("Демо-данные загружены: г. Минусинск (демо), 13 школ (синтетические данные).")
+        )
+        self.stdout.write(
+            "Демо-пользователи (только для знакомства с системой; не используйте в рабочей среде):"
+        )
         width = max(len(a.username) for a in accounts)
         for a in accounts:
             role = a.role.label if a.role else "Администратор (суперпользователь)"
