@@ -1,0 +1,25 @@
+"""The runnable examples in the core's docstrings stay true (style rule 8)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "opora.aggregate",
+    "opora.classify",
+    "opora.config",
+    "opora.regression",
+    "opora.shrinkage",
+    "opora.standardize",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_it_keeps_the_docstring_examples_true(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
