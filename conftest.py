@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from portal.accounts.models import Role, RoleAssignment, User
-from portal.schools.models import Municipality, Region, School
+# Django models are imported inside the fixtures, so that the pure core's tests also run with `-p no:django`.
 
 
 @pytest.fixture
 def world(db: Any) -> dict[str, Any]:
     """Region R with municipality M (schools S1, S2) and region R2 with M2 (school S3)."""
+    from portal.schools.models import Municipality, Region, School
+
     r = Region.objects.create(code="r", name="Регион")
     r2 = Region.objects.create(code="r2", name="Другой регион")
     m = Municipality.objects.create(region=r, code="m", name="Город")
@@ -25,11 +26,14 @@ def world(db: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def user_with_role(world: dict[str, Any]) -> Callable[..., User]:
+def user_with_role(world: dict[str, Any]) -> Callable[..., Any]:
     """Make a user holding ``role`` in the world object named ``scope`` (e.g. "M", "S1", "R")."""
+    from portal.accounts.models import Role, RoleAssignment, User
+    from portal.schools.models import Municipality, Region, School
+
     counter = iter(range(1, 1000))
 
-    def make(role: str, scope: str) -> User:
+    def make(role: str, scope: str) -> Any:
         user = User.objects.create_user(f"user{next(counter)}", password="x-test-password-1")
         target = world[scope]
         field = {Region: "region", Municipality: "municipality", School: "school"}[type(target)]

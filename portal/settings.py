@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "portal.accounts",
     "portal.audit",
     "portal.schools",
+    "portal.results",
+    "portal.identification",
+    "portal.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,9 @@ urlpatterns = [
     path("accounts/", include("portal.accounts.urls")),
     path("", include("portal.schools.urls")),
     path("", include("portal.audit.urls")),
+    path("", include("portal.results.urls")),
+    path("", include("portal.identification.urls")),
+    path("", include("portal.monitoring.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -21,6 +21,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 links.append((reverse("schools:region", args=[a.region_id]), f"Регион: {a.region}"))
             elif a.municipality is not None:
                 links.append((reverse("schools:municipality", args=[a.municipality_id]), f"{a.municipality}"))
+                if has_perm(user, "identification.view", a.municipality):
+                    links.append((reverse("identification:runs", args=[a.municipality_id]), "Идентификация"))
+                if has_perm(user, "imports.run", a.municipality):
+                    links.append((reverse("results:data", args=[a.municipality_id]), "Данные"))
                 if has_perm(user, "audit.view", a.municipality):
                     links.append((reverse("audit:log", args=[a.municipality_id]), "Журнал изменений"))
             elif a.school is not None:

@@ -30,16 +30,33 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "school.view",
             "school.edit",
             "audit.view",
+            "monitoring.view",
             "monitoring.edit",
+            "monitoring.fill",
             "roadmap.edit",
+            "identification.view",
             "identification.run",
             "identification.publish",
             "imports.run",
         }
     ),
-    Role.METHOD_CENTRE: frozenset({"municipality.view", "school.view", "monitoring.edit", "roadmap.edit"}),
-    Role.SCHOOL_TEAM: frozenset({"school.view", "school.edit"}),
-    Role.REGION_VIEWER: frozenset({"region.view", "municipality.view", "school.view"}),
+    Role.METHOD_CENTRE: frozenset(
+        {
+            "municipality.view",
+            "school.view",
+            "monitoring.view",
+            "monitoring.edit",
+            "roadmap.edit",
+            "identification.view",
+        }
+    ),
+    # A school team sees the identification of its own school only, and only once the run is published.
+    Role.SCHOOL_TEAM: frozenset(
+        {"school.view", "school.edit", "identification.view", "monitoring.view", "monitoring.fill"}
+    ),
+    Role.REGION_VIEWER: frozenset(
+        {"region.view", "municipality.view", "school.view", "identification.view", "monitoring.view"}
+    ),
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset().union(*PERMISSIONS.values())

@@ -54,7 +54,9 @@ def demo_school_rows() -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def load_demo(*, password: str | None = None, write: Callable[[str], Any] = print) -> list[DemoAccount]:
+def load_demo(
+    *, password: str | None = None, write: Callable[[str], Any] = print, extensions: bool = True
+) -> list[DemoAccount]:
     """Create or refresh the demo region, municipality, schools and users; return the accounts with passwords.
 
     Idempotent: running it again keeps the data and sets new passwords (printed by the command).
@@ -100,7 +102,7 @@ def load_demo(*, password: str | None = None, write: Callable[[str], Any] = prin
                 target = _scope(scope, region, municipality)
                 grant_role(user, role, target, by=None)
             accounts.append(DemoAccount(username, role, scope, first, last, pw))
-        for extend in DEMO_EXTENSIONS:
+        for extend in DEMO_EXTENSIONS if extensions else []:
             extend(municipality, write)
     return accounts
 

@@ -14,6 +14,7 @@ from portal.accounts.permissions import (
     schools_visible_to,
 )
 from portal.audit.models import AuditEntry
+from portal.identification.services import latest_published
 from portal.lib.access import get_for
 from portal.schools import services
 from portal.schools.forms import SchoolForm
@@ -53,9 +54,16 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         schools = schools.filter(short_name__icontains=query) | schools.filter(name__icontains=query)
+    run = latest_published(obj)
+    outcomes = {o.school_id: o for o in run.outcomes.all()} if run else {}
+    schools = list(schools)
+    for s in schools:
+        s.outcome = outcomes.get(s.pk)  # type: ignore[attr-defined]
     context = {
         "municipality": obj,
         "schools": schools,
+        "run": run,
+        "can_identify": has_perm(request.user, "identification.view", obj),
         "query": query,
         "total": School.objects.filter(municipality=obj).count(),
         "kinds": _kind_counts(obj),
@@ -76,11 +84,15 @@ def _kind_counts(obj: Municipality) -> list[tuple[str, int]]:
 @login_required
 def school(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_for(request, School, "school.view", pk=pk)
+    run = latest_published(obj.municipality)
+    outcome = run.outcomes.filter(school=obj).first() if run else None
     can_see_log = has_perm(request.user, "audit.view", obj.municipality) or has_perm(
         request.user, "school.edit", obj
     )
     context = {
         "school": obj,
+        "run": run,
+        "outcome": outcome,
         "can_edit": has_perm(request.user, "school.edit", obj),
         "can_view_municipality": has_perm(request.user, "municipality.view", obj.municipality),
         "history": AuditEntry.objects.filter(school=obj)[:10] if can_see_log else None,

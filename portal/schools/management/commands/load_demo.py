@@ -19,10 +19,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--password", help="один пароль для всех демо-пользователей (по умолчанию — случайные)"
         )
+        parser.add_argument(
+            "--skip-extensions",
+            action="store_true",
+            help="только школы и пользователи, без демо-данных разделов (результаты, идентификация …)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = options["password"] or os.environ.get("OPORA_DEMO_PASSWORD") or None
-        accounts = load_demo(password=password, write=self.stdout.write)
+        accounts = load_demo(
+            password=password, write=self.stdout.write, extensions=not options["skip_extensions"]
+        )
         self.stdout.write(
             self.style.SUCCESS("Демо-данные загружены: г. Минусинск (демо), 13 школ (синтетические данные).")
         )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from portal.identification import views
+
+app_name = "identification"
+
+urlpatterns = [
+    path("municipalities/<int:pk>/identification/", views.runs, name="runs"),
+    path("municipalities/<int:pk>/identification/settings/", views.settings_page, name="settings"),
+    path("identification/runs/<int:pk>/", views.run_detail, name="run"),
+    path("identification/runs/<int:pk>/publish/", views.publish, name="publish"),
+    path("identification/runs/<int:pk>/export.xlsx", views.export, name="export"),
+    path("identification/runs/<int:pk>/schools/<int:school_pk>/", views.school_detail, name="school"),
+    path("methodology/", views.methodology, name="methodology"),
+]

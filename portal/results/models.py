@@ -1,0 +1,210 @@
+"""Stored assessment results, context data and municipal risk inputs, each row tied to the import that wrote it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from portal.schools.models import Municipality, School
+
+
+class Procedure(models.TextChoices):
+    VPR = "vpr", "ВПР"
+    OGE = "oge", "ОГЭ"
+    EGE = "ege", "ЕГЭ"
+    KDR = "kdr", "КДР"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: validated as a whole, then written at once or not at all."""
+
+    class Kind(models.TextChoices):
+        RESULTS = "results", "Результаты оценочных процедур (по школам)"
+        STUDENTS = "students", "Результаты обучающихся (обезличенные)"
+        CONTEXT = "context", "Контекстные данные (КИАСУО)"
+        RISK = "risk", "Муниципальные факторы риска"
+        REFERENCE = "reference", "Региональный набор для модели"
+        OFFICIAL = "official", "Официальный список (ФИОКО/ЦОКО)"
+
+    class Status(models.TextChoices):
+        REJECTED = "rejected", "Отклонён (есть ошибки)"
+        IMPORTED = "imported", "Загружен"
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="import_batches", verbose_name="муниципалитет"
+    )
+    kind = models.CharField("вид данных", max_length=20, choices=Kind.choices)
+    filename = models.CharField("файл", max_length=255)
+    sha256 = models.CharField("контрольная сумма", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="загрузил",
+    )
+    uploaded_at = models.DateTimeField("когда", auto_now_add=True)
+    status = models.CharField("статус", max_length=10, choices=Status.choices)
+    years = models.JSONField("годы", default=list)
+    rows = models.PositiveIntegerField("строк записано", default=0)
+    replaced = models.PositiveIntegerField("строк заменено", default=0)
+    errors = models.JSONField("ошибки", default=list, blank=True)
+    warnings = models.JSONField("предупреждения", default=list, blank=True)
+    layout = models.CharField("формат", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "загрузка файла"
+        verbose_name_plural = "загрузки файлов"
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.filename}"
+
+
+class AssessmentResult(models.Model):
+    """A school's aggregate result of one assessment (procedure × subject × grade × year); see opora.schema."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="results", verbose_name="школа")
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="results", verbose_name="загрузка"
+    )
+    procedure = models.CharField("процедура", max_length=10, choices=Procedure.choices)
+    subject = models.CharField("предмет", max_length=20)
+    grade = models.PositiveSmallIntegerField("класс участников")
+    grade_program = models.PositiveSmallIntegerField("класс программы")
+    year = models.PositiveSmallIntegerField("год")
+    date = models.DateField("дата", null=True, blank=True)
+    n = models.PositiveIntegerField("участников")
+    n_2 = models.PositiveIntegerField("«2»", null=True, blank=True)
+    n_3 = models.PositiveIntegerField("«3»", null=True, blank=True)
+    n_4 = models.PositiveIntegerField("«4»", null=True, blank=True)
+    n_5 = models.PositiveIntegerField("«5»", null=True, blank=True)
+    n_insufficient = models.PositiveIntegerField("недостаточный уровень", null=True, blank=True)
+    n_reduced = models.PositiveIntegerField("пониженный уровень", null=True, blank=True)
+    n_basic = models.PositiveIntegerField("базовый уровень", null=True, blank=True)
+    n_advanced = models.PositiveIntegerField("повышенный уровень", null=True, blank=True)
+    mean_pct = models.FloatField("средний % выполнения", null=True, blank=True)
+    mean_score = models.FloatField("средний балл", null=True, blank=True)
+    mean_mark = models.FloatField("средняя отметка", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "результат оценочной процедуры"
+        verbose_name_plural = "результаты оценочных процедур"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "procedure", "subject", "grade", "year"], name="one_result_per_assessment"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "procedure"])]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.get_procedure_display()} {self.subject} {self.grade} кл. {self.year}"
+
+
+class ContextValue(models.Model):
+    """One context variable of a school in a year (long format: the variable list is configurable)."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="context_values", verbose_name="школа"
+    )
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="context_values", verbose_name="загрузка"
+    )
+    year = models.PositiveSmallIntegerField("год")
+    variable = models.CharField("показатель", max_length=60)
+    value = models.FloatField("значение")
+
+    class Meta:
+        verbose_name = "контекстный показатель"
+        verbose_name_plural = "контекстные показатели"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year", "variable"], name="one_context_value")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.year} {self.variable}={self.value}"
+
+
+class RiskInput(models.Model):
+    """Municipal risk-factor inputs of a school in a year (SEED-B Прил. 2)."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="risk_inputs", verbose_name="школа"
+    )
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="risk_inputs", verbose_name="загрузка"
+    )
+    year = models.PositiveSmallIntegerField("год")
+    staff_vacancies = models.PositiveIntegerField("вакансии", null=True, blank=True)
+    internet_mbps = models.FloatField("скорость Интернета, Мбит/с", null=True, blank=True)
+    share_category_first_highest = models.FloatField(
+        "доля педагогов с первой и высшей категорией, %", null=True, blank=True
+    )
+    share_trained_3y = models.FloatField("доля педагогов, прошедших ПК за 3 года, %", null=True, blank=True)
+    equipment_complete = models.BooleanField("все предметы оснащены по ООП", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "факторы риска (входные данные)"
+        verbose_name_plural = "факторы риска (входные данные)"
+        constraints = [models.UniqueConstraint(fields=["school", "year"], name="one_risk_input")]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.year}"
+
+
+class ReferenceDataset(models.Model):
+    """A regional set of schools (results + context, pseudonymous codes) the model can be fitted on.
+
+    A municipality has too few schools for a meaningful regression (13 in Минусинск); ЦОКО can provide the
+    region's data, on which the model is fitted and then applied to the municipality (docs/methodology.md R9).
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="reference_datasets",
+        verbose_name="муниципалитет",
+    )
+    name = models.CharField("название", max_length=200)
+    batch = models.OneToOneField(
+        ImportBatch, on_delete=models.CASCADE, related_name="reference", verbose_name="загрузка"
+    )
+    results_csv = models.BinaryField("результаты (канонический CSV)")
+    context_csv = models.BinaryField("контекст (канонический CSV)")
+    schools = models.PositiveIntegerField("школ")
+
+    class Meta:
+        verbose_name = "региональный набор данных"
+        verbose_name_plural = "региональные наборы данных"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfficialListEntry(models.Model):
+    """A category an official list (ФИОКО, ЦОКО, приказ УО) gave a school in a year — shown beside ours."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="official_entries", verbose_name="муниципалитет"
+    )
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="official_entries", verbose_name="загрузка"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="official_entries", verbose_name="школа"
+    )
+    year = models.PositiveSmallIntegerField("год")
+    category = models.CharField("категория", max_length=30)
+    source = models.CharField("источник", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "запись официального списка"
+        verbose_name_plural = "официальный список"
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year", "category"], name="one_official_entry")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.year} {self.category}"
