@@ -23,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 links.append((reverse("schools:municipality", args=[a.municipality_id]), f"{a.municipality}"))
                 if has_perm(user, "identification.view", a.municipality):
                     links.append((reverse("identification:runs", args=[a.municipality_id]), "Идентификация"))
+                if has_perm(user, "monitoring.view", a.municipality):
+                    links.append((reverse("monitoring:periods", args=[a.municipality_id]), "Мониторинг"))
                 if has_perm(user, "imports.run", a.municipality):
                     links.append((reverse("results:data", args=[a.municipality_id]), "Данные"))
                 if has_perm(user, "audit.view", a.municipality):
