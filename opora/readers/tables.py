@@ -262,13 +262,17 @@ def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, 
             layout="fis_oko",
         )
     name_pos = next(p for p, c in mapping.items() if c.name == "name")
-    # Merged school-name cells come back as one value and blanks below it: carry the name down.
-    rows, last = [], None
-    for number, cells in grid.rows[header_index + 1 :]:
-        cells = list(cells)
-        if name_pos < len(cells) and cells[name_pos] is None and any(cells):
-            cells[name_pos] = last
-        last = cells[name_pos] if name_pos < len(cells) else last
+    district_pos = next((p for p, c in mapping.items() if c.name == "district"), None)
+    # Merged «Район» cells come back as one value and blanks below it: carry the district down. A comparison row
+    # («Вся выборка», the region, the municipality) often has its label in the district column and no school name.
+    rows, district = [], None
+    for number, original in grid.rows[header_index + 1 :]:
+        cells = list(original) + [None] * max(0, name_pos + 1 - len(original))
+        if district_pos is not None and district_pos < len(cells):
+            district = cells[district_pos] or district
+            cells[district_pos] = district
+            if cells[name_pos] is None and original[district_pos : district_pos + 1] != [None] and any(cells):
+                cells[name_pos] = original[district_pos]
         rows.append((number, cells))
     parsed = parse_table(
         Grid(grid.file, grid.sheet, [grid.rows[header_index], *rows]),
@@ -606,9 +610,7 @@ def read_students(data: bytes, *, filename: str) -> ReadOutcome:
         for name in STUDENT_SCHEMA.names():
             if name not in frame.columns:
                 frame = frame.with_columns(pl.lit(None).alias(name))
-        return ReadOutcome(
-            frame.select(STUDENT_SCHEMA.names()).cast(STUDENT_SCHEMA), [], [], "students"
-        )
+        return ReadOutcome(frame.select(STUDENT_SCHEMA.names()).cast(STUDENT_SCHEMA), [], [], "students")
     except Exception as error:
         return ReadOutcome(
             None,
