@@ -141,7 +141,10 @@ def test_it_reads_a_wide_table_with_chosen_columns(tmp_path: Path) -> None:
     ("files", "needle"),
     [
         ({"bad.csv": "a,b\n1,2\n"}, "не распознан"),
-        ({"r.csv": "school_id,procedure,subject,grade,year,n\nS,vpr,rus,пять,2023,10\n"}, "строка 2, столбец «grade»: ожидалось целое число"),
+        (
+            {"r.csv": "school_id,procedure,subject,grade,year,n\nS,vpr,rus,пять,2023,10\n"},
+            "строка 2, столбец «grade»: ожидалось целое число",
+        ),
         ({}, "не найден"),
     ],
 )
