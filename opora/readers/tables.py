@@ -230,6 +230,12 @@ def _title_defaults(grid: Grid, header_index: int) -> dict[str, Any]:
     return found
 
 
+def _is_comparison(name: str, normal_lookup: Mapping[str, str]) -> bool:
+    """A comparison row of a ФИС ОКО table (country, region, municipality), not a school."""
+    key = norm(name)
+    return key in _COMPARISON_ROWS or (key.startswith(("г ", "город")) and key not in normal_lookup)
+
+
 def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, str]) -> ReadOutcome:
     found = find_header(grid, _FIS_COLUMNS, min_hits=4)
     assert found is not None
@@ -265,6 +271,10 @@ def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, 
     district_pos = next((p for p, c in mapping.items() if c.name == "district"), None)
     # Merged «Район» cells come back as one value and blanks below it: carry the district down. A comparison row
     # («Вся выборка», the region, the municipality) often has its label in the district column and no school name.
+    # Comparison rows are dropped before validation: their participant counts (the whole country) exceed any
+    # school's and must not be reported as errors.
+    normal_lookup = {norm(k): v for k, v in lookup.items()}
+    skipped: list[RowError] = []
     rows, district = [], None
     for number, original in grid.rows[header_index + 1 :]:
         cells = list(original) + [None] * max(0, name_pos + 1 - len(original))
@@ -273,6 +283,14 @@ def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, 
             cells[district_pos] = district
             if cells[name_pos] is None and original[district_pos : district_pos + 1] != [None] and any(cells):
                 cells[name_pos] = original[district_pos]
+        label = cells[name_pos] or ""
+        if _is_comparison(label, normal_lookup):
+            skipped.append(
+                RowError(
+                    grid.file, grid.sheet, number, "Название ОО", f"строка сравнения «{label}» пропущена."
+                )
+            )
+            continue
         rows.append((number, cells))
     parsed = parse_table(
         Grid(grid.file, grid.sheet, [grid.rows[header_index], *rows]),
@@ -288,17 +306,14 @@ def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, 
         },
     )
     if parsed.frame is None:
-        return ReadOutcome(None, parsed.errors, parsed.warnings, "fis_oko")
+        return ReadOutcome(None, parsed.errors, [*skipped, *parsed.warnings], "fis_oko")
     errors: list[RowError] = []
-    warnings = list(parsed.warnings)
-    normal_lookup = {norm(k): v for k, v in lookup.items()}
+    warnings = [*skipped, *parsed.warnings]
     records = []
     numbers = [n for n, cells in rows if any(cells)]
     for number, row in zip(numbers, parsed.frame.iter_rows(named=True), strict=False):
         name = row["name"] or ""
-        if norm(name) in _COMPARISON_ROWS or (
-            norm(name).startswith(("г ", "город")) and norm(name) not in normal_lookup
-        ):
+        if _is_comparison(name, normal_lookup):
             warnings.append(
                 RowError(
                     grid.file, grid.sheet, number, "Название ОО", f"строка сравнения «{name}» пропущена."
