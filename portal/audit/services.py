@@ -54,6 +54,11 @@ def _scope(obj: models.Model) -> tuple[int | None, int | None]:
     return None, None
 
 
+def actor(by: Any) -> Any:
+    """The user to store as the author of a write, or None for the system (demo loader, commands)."""
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
 def record(
     obj: models.Model,
     action: str,
@@ -65,12 +70,12 @@ def record(
     source: str = AuditEntry.Source.SERVICE,
 ) -> AuditEntry:
     """Write one audit entry. ``by`` is the acting user, or None for the system (e.g. the demo loader)."""
-    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
+    user = actor(by)
     municipality_id, school_id = _scope(obj)
     return AuditEntry.objects.create(
-        actor=actor,
-        actor_repr=str(actor) if actor is not None else "система",
-        source=AuditEntry.Source.SYSTEM if actor is None and source == AuditEntry.Source.SERVICE else source,
+        actor=user,
+        actor_repr=str(user) if user is not None else "система",
+        source=AuditEntry.Source.SYSTEM if user is None and source == AuditEntry.Source.SERVICE else source,
         action=action,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk) if obj.pk is not None else "",

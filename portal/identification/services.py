@@ -21,7 +21,7 @@ import opora
 from opora.config import IdentificationConfig
 from opora.errors import AnalyticsError
 from opora.schema import RESULTS_KEY, RESULTS_SCHEMA, RISK_SCHEMA
-from portal.audit.services import record
+from portal.audit.services import actor, record
 from portal.identification.models import IdentificationRun, IdentificationSettings, SchoolOutcome
 from portal.results.models import AssessmentResult, ContextValue, ReferenceDataset, RiskInput
 from portal.schools.models import Municipality, School
@@ -166,7 +166,7 @@ def run_identification(
         run = IdentificationRun.objects.create(
             municipality=municipality,
             year=year,
-            created_by=by if getattr(by, "is_authenticated", False) else None,
+            created_by=actor(by),
             reference=reference,
             fit_description=fit_description,
             config=config.to_mapping(),

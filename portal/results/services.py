@@ -17,7 +17,7 @@ from django.db import transaction
 
 from opora import readers
 from opora.schema import RESULTS_SCHEMA
-from portal.audit.services import record
+from portal.audit.services import actor, record
 from portal.results.models import (
     AssessmentResult,
     ContextValue,
@@ -79,7 +79,7 @@ def import_file(
                 kind=kind,
                 filename=filename[:255],
                 sha256=_sha(data),
-                uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+                uploaded_by=actor(by),
                 status=ImportBatch.Status.IMPORTED,
                 years=sorted({int(y) for y in frame["year"].unique()}),
                 warnings=warnings[:200],
@@ -101,7 +101,7 @@ def import_file(
             kind=kind,
             filename=filename[:255],
             sha256=_sha(data),
-            uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+            uploaded_by=actor(by),
             status=ImportBatch.Status.REJECTED,
             errors=rejected.errors[:500],
             warnings=warnings[:200],
@@ -258,7 +258,7 @@ def import_reference(
             status=ImportBatch.Status.REJECTED,
             errors=errors[:500],
             warnings=warnings[:200],
-            uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+            uploaded_by=actor(by),
         )
         record(batch, "results.batch.rejected", by=by, data={"kind": "reference", "errors": len(errors)})
         return ImportReport(batch, errors=errors, warnings=warnings)
@@ -272,7 +272,7 @@ def import_reference(
             years=sorted({int(y) for y in r.frame["year"].unique()}),
             rows=r.frame.height + c.frame.height,
             warnings=warnings[:200],
-            uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+            uploaded_by=actor(by),
         )
         dataset = ReferenceDataset.objects.create(
             municipality=municipality,
@@ -318,7 +318,7 @@ def import_official_list(
             sha256=_sha(data),
             status=ImportBatch.Status.REJECTED,
             errors=errors[:500],
-            uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+            uploaded_by=actor(by),
         )
         record(batch, "results.batch.rejected", by=by, data={"kind": "official", "errors": len(errors)})
         return ImportReport(batch, errors=errors)
@@ -332,7 +332,7 @@ def import_official_list(
             status=ImportBatch.Status.IMPORTED,
             years=years,
             rows=frame.height,
-            uploaded_by=by if getattr(by, "is_authenticated", False) else None,
+            uploaded_by=actor(by),
         )
         replaced = OfficialListEntry.objects.filter(municipality=municipality, year__in=years).delete()[0]
         OfficialListEntry.objects.bulk_create(
