@@ -49,7 +49,7 @@ CATEGORY_ORDER: tuple[str, ...] = tuple(c.value for c in Category)
 _YEARLY_RULES = ("adverse_context", "low_results", "resilient", "above_expected")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """Why a rule fired (or, with ``fired`` False, why a category was *not* given although the rule held once).
 
@@ -65,7 +65,7 @@ class Reason:
     fired: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     """Cut-offs of one year, computed over the fit schools (R7): context and results index quantiles."""
 

@@ -22,7 +22,7 @@ RISK_FACTORS: Final = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RiskFlag:
     """One factor of one school: ``flag`` is True/False, or None when the input value is missing."""
 
