@@ -1,4 +1,4 @@
-"""Municipal values of monitoring indicators derived from school values (docs/methodology-monitoring.md §2).
+"""Municipal values of monitoring indicators derived from school values (docs/methodology.md M2).
 
 Every derivation the catalogues use (``opora.indicator_catalogue.DERIVATIONS``) is one pure function of the
 school values of the *target schools* (the schools the indicator counts: ШНОР, schools at risk, all schools).

@@ -1,4 +1,4 @@
-"""Positive dynamics of a school's results from one year to the next (docs/methodology-monitoring.md §1).
+"""Positive dynamics of a school's results from one year to the next (docs/methodology.md M1).
 
 The source (Приложение 1, 7.1–7.6) asks whether a school «достигла положительной динамики» in a procedure without
 defining it. Our rule, with every constant a parameter:
