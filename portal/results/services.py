@@ -96,18 +96,32 @@ def import_file(
             )
         return ImportReport(batch, warnings=warnings)
     except ImportRejected as rejected:
-        batch = ImportBatch.objects.create(
-            municipality=municipality,
-            kind=kind,
-            filename=filename[:255],
-            sha256=_sha(data),
-            uploaded_by=actor(by),
-            status=ImportBatch.Status.REJECTED,
-            errors=rejected.errors[:500],
-            warnings=warnings[:200],
-        )
-        record(batch, "results.batch.rejected", by=by, data={"kind": kind, "errors": len(rejected.errors)})
-        return ImportReport(batch, errors=rejected.errors, warnings=warnings)
+        return _reject(municipality, kind, filename, _sha(data), rejected.errors, warnings, by=by)
+
+
+def _reject(
+    municipality: Municipality,
+    kind: str,
+    filename: str,
+    digest: str,
+    errors: list[str],
+    warnings: list[str],
+    *,
+    by: Any,
+) -> ImportReport:
+    """Keep a rejected upload with its errors (nothing else is written) and log the rejection."""
+    batch = ImportBatch.objects.create(
+        municipality=municipality,
+        kind=kind,
+        filename=filename[:255],
+        sha256=digest,
+        uploaded_by=actor(by),
+        status=ImportBatch.Status.REJECTED,
+        errors=errors[:500],
+        warnings=warnings[:200],
+    )
+    record(batch, "results.batch.rejected", by=by, data={"kind": kind, "errors": len(errors)})
+    return ImportReport(batch, errors=errors, warnings=warnings)
 
 
 def _sha(data: bytes) -> str:
@@ -250,18 +264,15 @@ def import_reference(
     warnings = [str(w) for w in [*r.warnings, *c.warnings]]
     digest = _sha(results[1] + context[1])
     if errors or r.frame is None or c.frame is None:
-        batch = ImportBatch.objects.create(
-            municipality=municipality,
-            kind=ImportBatch.Kind.REFERENCE,
-            filename=f"{results[0]} + {context[0]}"[:255],
-            sha256=digest,
-            status=ImportBatch.Status.REJECTED,
-            errors=errors[:500],
-            warnings=warnings[:200],
-            uploaded_by=actor(by),
+        return _reject(
+            municipality,
+            ImportBatch.Kind.REFERENCE,
+            f"{results[0]} + {context[0]}",
+            digest,
+            errors,
+            warnings,
+            by=by,
         )
-        record(batch, "results.batch.rejected", by=by, data={"kind": "reference", "errors": len(errors)})
-        return ImportReport(batch, errors=errors, warnings=warnings)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             municipality=municipality,
@@ -311,17 +322,7 @@ def import_official_list(
         except ImportRejected as rejected:
             errors = rejected.errors
     if errors or frame is None:
-        batch = ImportBatch.objects.create(
-            municipality=municipality,
-            kind=ImportBatch.Kind.OFFICIAL,
-            filename=filename[:255],
-            sha256=_sha(data),
-            status=ImportBatch.Status.REJECTED,
-            errors=errors[:500],
-            uploaded_by=actor(by),
-        )
-        record(batch, "results.batch.rejected", by=by, data={"kind": "official", "errors": len(errors)})
-        return ImportReport(batch, errors=errors)
+        return _reject(municipality, ImportBatch.Kind.OFFICIAL, filename, _sha(data), errors, [], by=by)
     years = sorted({int(y) for y in frame["year"].unique()})
     with transaction.atomic():
         batch = ImportBatch.objects.create(
