@@ -33,9 +33,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 links.append((reverse("schools:school", args=[a.school_id]), f"Моя школа: {a.school}"))
         if user.is_staff:
             links.append((reverse("admin:index"), "Администрирование"))
-    # One link per target, in the order the roles were granted.
-    seen: set[str] = set()
-    unique = [(url, label) for url, label in links if not (url in seen or seen.add(url))]  # type: ignore[func-returns-value]
+    # A user with two roles in one municipality would get its links twice: keep the first of each.
+    unique = list(dict.fromkeys(links))
     demo = (
         any(
             getattr(a.scope, "is_demo", False)

@@ -171,7 +171,7 @@ def run_identification(
             fit_description=fit_description,
             config=config.to_mapping(),
             data_version=data_version(results, context, risk),
-            model=_jsonable(_model_dict(outcome.model)),
+            model=_jsonable(outcome.model),
             n_fit=outcome.model.n,
             excluded=_excluded(outcome),
         )
@@ -229,12 +229,6 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "item"):
         return _jsonable(value.item())
     return value
-
-
-def _model_dict(model: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(model) and not isinstance(model, type):
-        return dataclasses.asdict(model)
-    return dict(model)
 
 
 def _excluded(outcome: Any, codes: Iterable[str] | None = None) -> list[dict[str, Any]]:
