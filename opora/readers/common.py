@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +26,7 @@ __all__ = [
     "RowError",
     "decode_text",
     "load_grid",
+    "never_raises",
     "norm",
     "parse_table",
 ]
@@ -433,3 +435,17 @@ def _capped(errors: list[RowError], grid: Grid) -> list[RowError]:
 
 def _fmt(value: float) -> str:
     return (f"{value:g}").replace(".", ",")
+
+
+def never_raises(read: Callable[..., ReadOutcome]) -> Callable[..., ReadOutcome]:
+    """The readers' contract: for any bytes, an outcome — an unexpected failure becomes a Russian error."""
+
+    @functools.wraps(read)
+    def wrapper(data: bytes, *args: Any, filename: str, **kwargs: Any) -> ReadOutcome:
+        try:
+            return read(data, *args, filename=filename, **kwargs)
+        except Exception as error:
+            message = f"не удалось разобрать файл ({type(error).__name__})."
+            return ReadOutcome(None, [RowError(filename, None, None, None, message)])
+
+    return wrapper

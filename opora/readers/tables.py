@@ -16,6 +16,7 @@ from opora.readers.common import (
     RowError,
     find_header,
     load_grid,
+    never_raises,
     norm,
     parse_table,
     to_bool,
@@ -118,6 +119,7 @@ def _finish_results(outcome: ReadOutcome) -> ReadOutcome:
     )
 
 
+@never_raises
 def read_results(
     data: bytes,
     *,
@@ -126,26 +128,20 @@ def read_results(
     school_lookup: Mapping[str, str] | None = None,
 ) -> ReadOutcome:
     """School results in the canonical layout, or a ФИС ОКО «Статистика по отметкам» table."""
-    try:
-        grid = load_grid(data, filename)
-        if isinstance(grid, RowError):
-            return ReadOutcome(None, [grid])
-        if _looks_like_fis_oko(grid):
-            return _finish_results(_read_fis_oko(grid, defaults or {}, school_lookup or {}))
-        outcome = parse_table(
-            grid,
-            RESULT_COLUMNS,
-            schema=_loose(RESULTS_SCHEMA),
-            defaults=_coded(defaults),
-            key=("school_id", "procedure", "subject", "grade", "year"),
-            check_row=_check_counts,
-        )
-        return _finish_results(ReadOutcome(outcome.frame, outcome.errors, outcome.warnings, "canonical"))
-    except Exception as error:  # the contract: never an exception for any bytes
-        return ReadOutcome(
-            None,
-            [RowError(filename, None, None, None, f"не удалось разобрать файл ({type(error).__name__}).")],
-        )
+    grid = load_grid(data, filename)
+    if isinstance(grid, RowError):
+        return ReadOutcome(None, [grid])
+    if _looks_like_fis_oko(grid):
+        return _finish_results(_read_fis_oko(grid, defaults or {}, school_lookup or {}))
+    outcome = parse_table(
+        grid,
+        RESULT_COLUMNS,
+        schema=_loose(RESULTS_SCHEMA),
+        defaults=_coded(defaults),
+        key=("school_id", "procedure", "subject", "grade", "year"),
+        check_row=_check_counts,
+    )
+    return _finish_results(ReadOutcome(outcome.frame, outcome.errors, outcome.warnings, "canonical"))
 
 
 def _loose(schema: pl.Schema) -> dict[str, Any]:
@@ -391,46 +387,37 @@ CONTEXT_VARIABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+@never_raises
 def read_context(data: bytes, *, filename: str, variables: Sequence[str] | None = None) -> ReadOutcome:
     """Context (КИАСУО-like): one row per school and year, one column per variable (percent, 0–100)."""
-    try:
-        grid = load_grid(data, filename)
-        if isinstance(grid, RowError):
-            return ReadOutcome(None, [grid])
-        names = list(variables) if variables else list(CONTEXT_VARIABLES)
-        columns = [
-            Column("school_id", ("код оо", "код школы", "код"), to_str, required=True, label="Код ОО"),
-            Column("year", ("год",), to_int, required=True, low=2015, high=2035, label="Год"),
-        ]
-        for name in names:
-            if name == "rural":
-                columns.append(Column(name, CONTEXT_VARIABLES.get(name, ()), _bool_number))
-            elif name == "students":
-                columns.append(Column(name, CONTEXT_VARIABLES.get(name, ()), to_float, low=0, high=10000))
-            else:
-                columns.append(Column(name, CONTEXT_VARIABLES.get(name, ()), to_float, low=0, high=100))
-        schema = {"school_id": pl.String, "year": pl.Int64, **{n: pl.Float64 for n in names}}
-        outcome = parse_table(grid, columns, schema=schema, key=("school_id", "year"))
-        if outcome.frame is None:
-            return outcome
-        present = [n for n in names if outcome.frame[n].null_count() < outcome.frame.height]
-        if not present:
-            return ReadOutcome(
-                None,
-                [
-                    RowError(
-                        filename, grid.sheet, None, None, "нет ни одного столбца контекстных показателей."
-                    )
-                ],
-                outcome.warnings,
-            )
-        frame = outcome.frame.select("school_id", pl.col("year").cast(pl.Int16), *present)
-        return ReadOutcome(frame, [], outcome.warnings, "context")
-    except Exception as error:
+    grid = load_grid(data, filename)
+    if isinstance(grid, RowError):
+        return ReadOutcome(None, [grid])
+    names = list(variables) if variables else list(CONTEXT_VARIABLES)
+    columns = [
+        Column("school_id", ("код оо", "код школы", "код"), to_str, required=True, label="Код ОО"),
+        Column("year", ("год",), to_int, required=True, low=2015, high=2035, label="Год"),
+    ]
+    for name in names:
+        if name == "rural":
+            columns.append(Column(name, CONTEXT_VARIABLES.get(name, ()), _bool_number))
+        elif name == "students":
+            columns.append(Column(name, CONTEXT_VARIABLES.get(name, ()), to_float, low=0, high=10000))
+        else:
+            columns.append(Column(name, CONTEXT_VARIABLES.get(name, ()), to_float, low=0, high=100))
+    schema = {"school_id": pl.String, "year": pl.Int64, **{n: pl.Float64 for n in names}}
+    outcome = parse_table(grid, columns, schema=schema, key=("school_id", "year"))
+    if outcome.frame is None:
+        return outcome
+    present = [n for n in names if outcome.frame[n].null_count() < outcome.frame.height]
+    if not present:
         return ReadOutcome(
             None,
-            [RowError(filename, None, None, None, f"не удалось разобрать файл ({type(error).__name__}).")],
+            [RowError(filename, grid.sheet, None, None, "нет ни одного столбца контекстных показателей.")],
+            outcome.warnings,
         )
+    frame = outcome.frame.select("school_id", pl.col("year").cast(pl.Int16), *present)
+    return ReadOutcome(frame, [], outcome.warnings, "context")
 
 
 def _bool_number(text: str) -> tuple[Any, str | None]:
@@ -467,21 +454,16 @@ RISK_COLUMNS = (
 )
 
 
+@never_raises
 def read_risk(data: bytes, *, filename: str) -> ReadOutcome:
     """Municipal risk-factor inputs per school and year (SEED-B Прил. 2)."""
-    try:
-        grid = load_grid(data, filename)
-        if isinstance(grid, RowError):
-            return ReadOutcome(None, [grid])
-        outcome = parse_table(grid, RISK_COLUMNS, schema=_loose(RISK_SCHEMA), key=("school_id", "year"))
-        if outcome.frame is None:
-            return outcome
-        return ReadOutcome(outcome.frame.cast(RISK_SCHEMA), [], outcome.warnings, "risk")
-    except Exception as error:
-        return ReadOutcome(
-            None,
-            [RowError(filename, None, None, None, f"не удалось разобрать файл ({type(error).__name__}).")],
-        )
+    grid = load_grid(data, filename)
+    if isinstance(grid, RowError):
+        return ReadOutcome(None, [grid])
+    outcome = parse_table(grid, RISK_COLUMNS, schema=_loose(RISK_SCHEMA), key=("school_id", "year"))
+    if outcome.frame is None:
+        return outcome
+    return ReadOutcome(outcome.frame.cast(RISK_SCHEMA), [], outcome.warnings, "risk")
 
 
 def _category(text: str) -> tuple[Any, str | None]:
@@ -493,30 +475,25 @@ def _category(text: str) -> tuple[Any, str | None]:
     return None, f"неизвестная категория «{text}»: ожидается ШНОР, ШНСУ, зона риска, резильентная или код"
 
 
+@never_raises
 def read_official_list(data: bytes, *, filename: str, year: int | None = None) -> ReadOutcome:
     """An official list: school code, year (or ``year`` for the whole file), category (one row per category)."""
-    try:
-        grid = load_grid(data, filename)
-        if isinstance(grid, RowError):
-            return ReadOutcome(None, [grid])
-        columns = (
-            Column("school_id", ("код оо", "код школы", "код"), to_str, required=True, label="Код ОО"),
-            Column("year", ("год",), to_int, required=True, low=2015, high=2035, label="Год"),
-            Column("category", ("категория",), _category, required=True, label="Категория"),
-        )
-        outcome = parse_table(
-            grid,
-            columns,
-            schema={"school_id": pl.String, "year": pl.Int64, "category": pl.String},
-            defaults={"year": year} if year else None,
-            key=("school_id", "year", "category"),
-        )
-        return ReadOutcome(outcome.frame, outcome.errors, outcome.warnings, "official")
-    except Exception as error:
-        return ReadOutcome(
-            None,
-            [RowError(filename, None, None, None, f"не удалось разобрать файл ({type(error).__name__}).")],
-        )
+    grid = load_grid(data, filename)
+    if isinstance(grid, RowError):
+        return ReadOutcome(None, [grid])
+    columns = (
+        Column("school_id", ("код оо", "код школы", "код"), to_str, required=True, label="Код ОО"),
+        Column("year", ("год",), to_int, required=True, low=2015, high=2035, label="Год"),
+        Column("category", ("категория",), _category, required=True, label="Категория"),
+    )
+    outcome = parse_table(
+        grid,
+        columns,
+        schema={"school_id": pl.String, "year": pl.Int64, "category": pl.String},
+        defaults={"year": year} if year else None,
+        key=("school_id", "year", "category"),
+    )
+    return ReadOutcome(outcome.frame, outcome.errors, outcome.warnings, "official")
 
 
 # --- student-level results (large files: vectorised) ----------------------------------------------------------
@@ -524,110 +501,104 @@ def read_official_list(data: bytes, *, filename: str, year: int | None = None) -
 _NAME_HEADERS = ("фио", "фамилия", "имя", "отчество", "ф и о")
 
 
+@never_raises
 def read_students(data: bytes, *, filename: str) -> ReadOutcome:
     """Pseudonymous student results (CSV): validated with vectorised expressions, first bad rows reported."""
-    try:
-        if not data:
-            return ReadOutcome(None, [RowError(filename, None, None, None, "файл пустой.")])
-        if not filename.lower().endswith(".csv"):
-            return ReadOutcome(
-                None,
-                [RowError(filename, None, None, None, "результаты обучающихся принимаются в формате CSV.")],
-            )
-        head = data[:4096]
-        text_head = None
-        for enc in ("utf-8-sig", "cp1251"):
-            try:
-                text_head = head.decode(enc, errors="strict" if enc == "cp1251" else "ignore")
-                break
-            except UnicodeDecodeError:
-                continue
-        first = (text_head or "").splitlines()[0] if text_head else ""
-        sep = ";" if first.count(";") > first.count(",") else ","
-        header = [norm(h) for h in first.split(sep)]
-        if any(h in _NAME_HEADERS for h in header):
-            return ReadOutcome(
-                None,
-                [
-                    RowError(
-                        filename,
-                        None,
-                        1,
-                        None,
-                        "в файле есть столбец с именами обучающихся. Загружать имена нельзя: "
-                        "используйте обезличенные коды участников.",
-                    )
-                ],
-            )
-        raw = pl.read_csv(data, separator=sep, infer_schema=False, encoding="utf8-lossy")
-        raw = raw.rename({c: c.strip().lstrip("\ufeff") for c in raw.columns})
-        missing = [
-            c
-            for c in ("student_id", "school_id", "procedure", "subject", "grade", "year")
-            if c not in raw.columns
-        ]
-        if missing:
-            return ReadOutcome(
-                None,
-                [
-                    RowError(
-                        filename,
-                        None,
-                        1,
-                        None,
-                        f"нет обязательных столбцов: {', '.join(missing)}. "
-                        f"Найдены: {', '.join(raw.columns)}.",
-                    )
-                ],
-            )
-        numeric = {
-            "grade": pl.Int16,
-            "year": pl.Int16,
-            "primary_score": pl.Float64,
-            "max_score": pl.Float64,
-            "mark": pl.Int8,
-        }
-        frame = raw.with_row_index("_row", offset=2).with_columns(
-            *[
-                pl.col(c).str.replace(",", ".").str.strip_chars().cast(t, strict=False).alias(c)
-                for c, t in numeric.items()
-                if c in raw.columns
-            ],
-            pl.col("procedure")
-            .str.to_lowercase()
-            .replace({"впр": "vpr", "огэ": "oge", "егэ": "ege", "кдр": "kdr"}),
-        )
-        errors: list[RowError] = []
-        for column, expr, reason in (
-            (
-                "grade",
-                pl.col("grade").is_null() | ~pl.col("grade").is_between(1, 11),
-                "класс должен быть от 1 до 11",
-            ),
-            ("year", pl.col("year").is_null() | ~pl.col("year").is_between(2015, 2035), "год вне 2015–2035"),
-            ("procedure", ~pl.col("procedure").is_in(["vpr", "oge", "ege", "kdr"]), "неизвестная процедура"),
-            ("student_id", pl.col("student_id").is_null(), "пустой код участника"),
-        ):
-            bad = frame.filter(expr).select("_row", column).head(20)
-            errors += [
-                RowError(filename, None, int(r), column, f"{reason} (значение «{v}»).") for r, v in bad.rows()
-            ]
-        if "mark" in raw.columns:
-            bad = frame.filter(pl.col("mark").is_not_null() & ~pl.col("mark").is_between(2, 5)).select(
-                "_row", "mark"
-            )
-            errors += [
-                RowError(filename, None, int(r), "mark", f"отметка должна быть от 2 до 5 (значение «{v}»).")
-                for r, v in bad.head(20).rows()
-            ]
-        if errors:
-            return ReadOutcome(None, errors[:200])
-        for name in STUDENT_SCHEMA.names():
-            if name not in frame.columns:
-                frame = frame.with_columns(pl.lit(None).alias(name))
-        return ReadOutcome(frame.select(STUDENT_SCHEMA.names()).cast(STUDENT_SCHEMA), [], [], "students")
-    except Exception as error:
+    if not data:
+        return ReadOutcome(None, [RowError(filename, None, None, None, "файл пустой.")])
+    if not filename.lower().endswith(".csv"):
         return ReadOutcome(
             None,
-            [RowError(filename, None, None, None, f"не удалось разобрать файл ({type(error).__name__}).")],
+            [RowError(filename, None, None, None, "результаты обучающихся принимаются в формате CSV.")],
         )
+    head = data[:4096]
+    text_head = None
+    for enc in ("utf-8-sig", "cp1251"):
+        try:
+            text_head = head.decode(enc, errors="strict" if enc == "cp1251" else "ignore")
+            break
+        except UnicodeDecodeError:
+            continue
+    first = (text_head or "").splitlines()[0] if text_head else ""
+    sep = ";" if first.count(";") > first.count(",") else ","
+    header = [norm(h) for h in first.split(sep)]
+    if any(h in _NAME_HEADERS for h in header):
+        return ReadOutcome(
+            None,
+            [
+                RowError(
+                    filename,
+                    None,
+                    1,
+                    None,
+                    "в файле есть столбец с именами обучающихся. Загружать имена нельзя: "
+                    "используйте обезличенные коды участников.",
+                )
+            ],
+        )
+    raw = pl.read_csv(data, separator=sep, infer_schema=False, encoding="utf8-lossy")
+    raw = raw.rename({c: c.strip().lstrip("\ufeff") for c in raw.columns})
+    missing = [
+        c
+        for c in ("student_id", "school_id", "procedure", "subject", "grade", "year")
+        if c not in raw.columns
+    ]
+    if missing:
+        return ReadOutcome(
+            None,
+            [
+                RowError(
+                    filename,
+                    None,
+                    1,
+                    None,
+                    f"нет обязательных столбцов: {', '.join(missing)}. Найдены: {', '.join(raw.columns)}.",
+                )
+            ],
+        )
+    numeric = {
+        "grade": pl.Int16,
+        "year": pl.Int16,
+        "primary_score": pl.Float64,
+        "max_score": pl.Float64,
+        "mark": pl.Int8,
+    }
+    frame = raw.with_row_index("_row", offset=2).with_columns(
+        *[
+            pl.col(c).str.replace(",", ".").str.strip_chars().cast(t, strict=False).alias(c)
+            for c, t in numeric.items()
+            if c in raw.columns
+        ],
+        pl.col("procedure")
+        .str.to_lowercase()
+        .replace({"впр": "vpr", "огэ": "oge", "егэ": "ege", "кдр": "kdr"}),
+    )
+    errors: list[RowError] = []
+    for column, expr, reason in (
+        (
+            "grade",
+            pl.col("grade").is_null() | ~pl.col("grade").is_between(1, 11),
+            "класс должен быть от 1 до 11",
+        ),
+        ("year", pl.col("year").is_null() | ~pl.col("year").is_between(2015, 2035), "год вне 2015–2035"),
+        ("procedure", ~pl.col("procedure").is_in(["vpr", "oge", "ege", "kdr"]), "неизвестная процедура"),
+        ("student_id", pl.col("student_id").is_null(), "пустой код участника"),
+    ):
+        bad = frame.filter(expr).select("_row", column).head(20)
+        errors += [
+            RowError(filename, None, int(r), column, f"{reason} (значение «{v}»).") for r, v in bad.rows()
+        ]
+    if "mark" in raw.columns:
+        bad = frame.filter(pl.col("mark").is_not_null() & ~pl.col("mark").is_between(2, 5)).select(
+            "_row", "mark"
+        )
+        errors += [
+            RowError(filename, None, int(r), "mark", f"отметка должна быть от 2 до 5 (значение «{v}»).")
+            for r, v in bad.head(20).rows()
+        ]
+    if errors:
+        return ReadOutcome(None, errors[:200])
+    for name in STUDENT_SCHEMA.names():
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None).alias(name))
+    return ReadOutcome(frame.select(STUDENT_SCHEMA.names()).cast(STUDENT_SCHEMA), [], [], "students")
