@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "portal.results",
     "portal.identification",
     "portal.monitoring",
+    "portal.roadmap",
 ]
 
 MIDDLEWARE = [
@@ -109,6 +110,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded documents (e.g. roadmap evidence): size cap in MB; «due soon» window of the roadmap in days.
+OPORA_UPLOAD_MAX_MB = env_int("OPORA_UPLOAD_MAX_MB", 20)
+OPORA_DUE_SOON_DAYS = env_int("OPORA_DUE_SOON_DAYS", 30)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "monitoring.view",
             "monitoring.edit",
             "monitoring.fill",
+            "roadmap.view",
             "roadmap.edit",
             "identification.view",
             "identification.run",
@@ -46,16 +47,31 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "school.view",
             "monitoring.view",
             "monitoring.edit",
+            "roadmap.view",
             "roadmap.edit",
             "identification.view",
         }
     ),
     # A school team sees the identification of its own school only, and only once the run is published.
     Role.SCHOOL_TEAM: frozenset(
-        {"school.view", "school.edit", "identification.view", "monitoring.view", "monitoring.fill"}
+        {
+            "school.view",
+            "school.edit",
+            "identification.view",
+            "monitoring.view",
+            "monitoring.fill",
+            "roadmap.view",
+        }
     ),
     Role.REGION_VIEWER: frozenset(
-        {"region.view", "municipality.view", "school.view", "identification.view", "monitoring.view"}
+        {
+            "region.view",
+            "municipality.view",
+            "school.view",
+            "identification.view",
+            "monitoring.view",
+            "roadmap.view",
+        }
     ),
 }
 
