@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "portal.results",
     "portal.identification",
     "portal.monitoring",
+    "portal.staff",
     "portal.roadmap",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("portal.results.urls")),
     path("", include("portal.identification.urls")),
     path("", include("portal.monitoring.urls")),
+    path("", include("portal.staff.urls")),
     path("", include("portal.roadmap.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -39,6 +39,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "identification.run",
             "identification.publish",
             "imports.run",
+            "staff.view",
+            "staff.aggregate",
+            "partnerships.edit",
         }
     ),
     Role.METHOD_CENTRE: frozenset(
@@ -50,6 +53,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "roadmap.view",
             "roadmap.edit",
             "identification.view",
+            "staff.view",
+            "staff.aggregate",
+            "support.edit",
+            "practices.review",
         }
     ),
     # A school team sees the identification of its own school only, and only once the run is published.
@@ -61,6 +68,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "monitoring.view",
             "monitoring.fill",
             "roadmap.view",
+            "staff.view",
+            "staff.edit",
+            "partnerships.edit",
         }
     ),
     Role.REGION_VIEWER: frozenset(
@@ -71,6 +81,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "identification.view",
             "monitoring.view",
             "roadmap.view",
+            "staff.aggregate",  # numbers only: never a teacher's name
         }
     ),
 }

@@ -61,9 +61,20 @@ def computed_keys(period: MonitoringPeriod) -> set[str]:
 def slots_for_school(
     period: MonitoringPeriod, indicators: list[Any], school_id: int, data: derive.PeriodData
 ) -> list[Slot]:
-    """The slots a school fills: indicators whose target group includes the school, minus computed ones."""
+    """The slots a school fills: indicators whose target group includes the school, minus computed ones.
+
+    A slot whose value for this school came from the staff records (origin «records», portal/staff) is computed
+    too: the school sees it read-only.
+    """
     allowed = [i for i in indicators if school_id in derive.target_ids(data, i)]
-    return school_slots(allowed, computed_keys(period))
+    records = {
+        f"{i.code}|{sub}"
+        for i in allowed
+        for sub in i.school_slots
+        if (v := data.school_values.get((i.pk, sub), {}).get(school_id)) is not None
+        and v[6] == IndicatorValue.Origin.RECORDS
+    }
+    return school_slots(allowed, computed_keys(period) | records)
 
 
 def _hint(slot: Slot) -> str:

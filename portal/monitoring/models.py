@@ -325,6 +325,7 @@ class IndicatorValue(models.Model):
         FORM = "form", "форма"
         EXCEL = "excel", "загрузка Excel"
         RESULTS = "results", "рассчитано по результатам"
+        RECORDS = "records", "из учёта педагогов"
         DEMO = "demo", "демо-данные"
 
     period = models.ForeignKey(

@@ -298,7 +298,7 @@ def school_form(request: HttpRequest, pk: int, school_pk: int) -> HttpResponse:
         "computed": [
             r
             for r in _school_rows(period, school)
-            if r["value"] is not None and r["value"].origin == "results"
+            if r["value"] is not None and r["value"].origin in ("results", "records")
         ],
     }
     return render(request, "monitoring/school_form.html", context)
