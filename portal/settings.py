@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "portal.monitoring",
     "portal.staff",
     "portal.roadmap",
+    "portal.programs",
 ]
 
 MIDDLEWARE = [

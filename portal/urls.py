@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("portal.monitoring.urls")),
     path("", include("portal.staff.urls")),
     path("", include("portal.roadmap.urls")),
+    path("", include("portal.programs.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

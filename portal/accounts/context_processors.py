@@ -29,12 +29,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     links.append((reverse("roadmap:municipal", args=[a.municipality_id]), "Дорожная карта"))
                 if has_perm(user, "staff.aggregate", a.municipality):
                     links.append((reverse("staff:municipal", args=[a.municipality_id]), "Педагоги"))
+                if has_perm(user, "programs.view", a.municipality):
+                    links.append((reverse("programs:municipal", args=[a.municipality_id]), "Программы ШППКО"))
                 if has_perm(user, "imports.run", a.municipality):
                     links.append((reverse("results:data", args=[a.municipality_id]), "Данные"))
                 if has_perm(user, "audit.view", a.municipality):
                     links.append((reverse("audit:log", args=[a.municipality_id]), "Журнал изменений"))
             elif a.school is not None:
                 links.append((reverse("schools:school", args=[a.school_id]), f"Моя школа: {a.school}"))
+                if has_perm(user, "programs.view", a.school):
+                    links.append((reverse("programs:school", args=[a.school_id]), "Программа школы"))
                 if has_perm(user, "staff.view", a.school):
                     links.append((reverse("staff:school", args=[a.school_id]), "Педагоги"))
                 if has_perm(user, "roadmap.view", a.school):

@@ -39,6 +39,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "identification.run",
             "identification.publish",
             "imports.run",
+            "programs.view",
+            "programs.edit",
+            "programs.approve",
+            "risk.edit",
             "staff.view",
             "staff.aggregate",
             "partnerships.edit",
@@ -57,6 +61,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "staff.aggregate",
             "support.edit",
             "practices.review",
+            "programs.view",
+            "measures.edit",
         }
     ),
     # A school team sees the identification of its own school only, and only once the run is published.
@@ -71,6 +77,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "staff.view",
             "staff.edit",
             "partnerships.edit",
+            "programs.view",
+            "programs.edit",
+            "risk.edit",
         }
     ),
     Role.REGION_VIEWER: frozenset(
@@ -82,6 +91,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "monitoring.view",
             "roadmap.view",
             "staff.aggregate",  # numbers only: never a teacher's name
+            "programs.view",
         }
     ),
 }

@@ -1,0 +1,217 @@
+"""Document primitives shared by every generated document (programs, analytical reports).
+
+- :func:`render_docx` — a docxtpl template file + a context (+ PNG images) → DOCX bytes;
+- :func:`html_to_pdf` — HTML → PDF bytes with WeasyPrint (A4, fonts from the system; no network access);
+- :func:`figure_png`, :func:`bar_chart_png` — a matplotlib figure / a horizontal bar chart → PNG bytes;
+- :func:`ru_number`, :func:`ru_percent`, :func:`ru_date`, :func:`data_uri` — Russian formatting helpers.
+
+Documents follow ГОСТ-like rules (ГОСТ Р 7.0.97-2016 for organisational documents, by custom also for programs):
+A4, margins left 30 mm, right 15 mm, top and bottom 20 mm, Times New Roman 14 pt in text and 12 pt in tables.
+:data:`PDF_CSS` carries the same page set-up for HTML rendered to PDF; Times New Roman is used where installed,
+otherwise Liberation Serif or DejaVu Serif (Debian's fonts-dejavu-core) takes its place.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import functools
+import io
+import logging
+import math
+import multiprocessing
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+# WeasyPrint logs every layout step of every page at INFO: noise in the server log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+#: The CSS page set-up of PDFs: A4 portrait, ГОСТ margins, page numbers at the bottom centre from page 2;
+#: ``.landscape`` blocks go on A4 landscape pages (calendar schedules, roadmaps).
+PDF_CSS = """
+@page { size: A4; margin: 20mm 15mm 20mm 30mm;
+        @bottom-center { content: counter(page); font: 11pt 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif; } }
+@page :first { @bottom-center { content: none; } }
+@page wide { size: A4 landscape; margin: 30mm 20mm 15mm 20mm; }
+html { font-family: 'Times New Roman', 'Liberation Serif', 'DejaVu Serif', serif; font-size: 14pt; line-height: 1.35; }
+body { margin: 0; }
+p { margin: 0 0 0.35em; text-align: justify; text-indent: 12.5mm; hyphens: auto; }
+h1, h2, h3, .center, .right, th { hyphens: manual; }
+p.ni, td p, th p { text-indent: 0; }
+h1 { font-size: 14pt; text-align: center; text-transform: uppercase; margin: 0 0 0.6em; page-break-after: avoid; }
+h2 { font-size: 14pt; text-align: center; margin: 1em 0 0.5em; page-break-after: avoid; }
+h3 { font-size: 14pt; margin: 0.8em 0 0.3em; page-break-after: avoid; }
+table { border-collapse: collapse; width: 100%; font-size: 12pt; line-height: 1.15; margin: 0.4em 0 0.8em; }
+th, td { border: 0.6pt solid #000; padding: 2pt 4pt; vertical-align: top; text-align: left; }
+th { font-weight: bold; text-align: center; vertical-align: middle; }
+thead { display: table-header-group; }
+tr { page-break-inside: avoid; }
+td.c, th.c { text-align: center; }
+td.n { text-align: right; white-space: nowrap; }
+.landscape { page: wide; page-break-before: always; }
+.landscape table { font-size: 10pt; }
+.break { page-break-before: always; }
+.right { text-align: right; text-indent: 0; }
+.center { text-align: center; text-indent: 0; }
+figure { margin: 0.5em 0; text-align: center; page-break-inside: avoid; }
+figure img { max-width: 100%; }
+figcaption { font-size: 12pt; }
+"""
+
+
+def render_docx(
+    template: str | Path,
+    context: Mapping[str, Any],
+    images: Mapping[str, bytes] | None = None,
+    *,
+    image_width_mm: float = 150,
+) -> bytes:
+    """Render a docxtpl template file with ``context``; each PNG in ``images`` becomes an inline image under the
+    same context key (``{{ chart }}`` in the template), ``image_width_mm`` wide.
+
+    The template is a real .docx made in Word/LibreOffice or by a script (``portal/programs/doc_templates``):
+    ``{{ name }}`` for values, ``{%p for … %}`` for repeated paragraphs, ``{%tr for … %}`` for table rows.
+    """
+    from docx.shared import Mm
+    from docxtpl import DocxTemplate, InlineImage
+
+    doc = DocxTemplate(str(template))
+    full: dict[str, Any] = dict(context)
+    for key, png in (images or {}).items():
+        full[key] = InlineImage(doc, io.BytesIO(png), width=Mm(image_width_mm))
+    doc.render(full, autoescape=True)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def html_to_pdf(html: str, *, base_url: str | None = None, stylesheets: Sequence[str] = (PDF_CSS,)) -> bytes:
+    """HTML → PDF bytes (WeasyPrint). Images must be ``data:`` URIs (see :func:`data_uri`): nothing else is
+    fetched, so a document never reaches the network or the file system."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    document = HTML(string=html, base_url=base_url, url_fetcher=URLFetcher(allowed_protocols={"data"}))
+    return bytes(document.write_pdf(stylesheets=[_css(s) for s in stylesheets], cache=_IMAGE_CACHE))
+
+
+def html_to_pdf_many(htmls: Sequence[str], *, workers: int | None = None) -> list[bytes]:
+    """Several HTML documents → PDFs in worker processes (one per CPU core by default), order kept.
+
+    WeasyPrint is pure Python and holds the GIL, so a batch (every school's program, a set of reports) is spread
+    over processes; the workers only lay out HTML strings, they never touch the database.
+    """
+    n = min(len(htmls), workers or os.cpu_count() or 1)
+    if n <= 1:
+        return [html_to_pdf(h) for h in htmls]
+    # «spawn»: a fresh interpreter, never a fork of a process holding database connections and threads.
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(html_to_pdf, htmls))
+
+
+#: WeasyPrint's image cache, shared by all documents of the process (images are data: URIs, keyed by content).
+_IMAGE_CACHE: dict[str, Any] = {}
+
+
+@functools.lru_cache(maxsize=16)
+def _css(text: str) -> Any:
+    """Parsed stylesheets are reused: parsing PDF_CSS costs as much as laying out a page."""
+    from weasyprint import CSS
+
+    return CSS(string=text)
+
+
+def data_uri(png: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(png).decode('ascii')}"
+
+
+def figure_png(fig: Any, *, dpi: int = 150) -> bytes:
+    """A matplotlib figure → PNG bytes; the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def bar_chart_png(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    colors: Sequence[str] | None = None,
+    ticks: Sequence[tuple[float, str]] = (),
+    title: str = "",
+    width_in: float = 6.3,
+) -> bytes:
+    """A horizontal bar chart (first label on top) in the documents' serif font → PNG bytes.
+
+    ``ticks`` replaces the x-axis ticks, e.g. ``[(1, "низкий"), (2, "средний"), (3, "высокий")]``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context(
+        {"font.family": "serif", "font.serif": ["Times New Roman", "Liberation Serif", "DejaVu Serif"]}
+    ):
+        height = 0.9 + 0.38 * max(1, len(labels))
+        fig, ax = plt.subplots(figsize=(width_in, height))
+        positions = list(range(len(labels)))[::-1]
+        ax.barh(positions, list(values), color=list(colors) if colors else "#4a6fa5", height=0.6)
+        ax.set_yticks(positions, labels=list(labels), fontsize=9)
+        if ticks:
+            ax.set_xticks([t for t, _ in ticks], labels=[label for _, label in ticks], fontsize=9)
+            ax.set_xlim(0, max(t for t, _ in ticks) + 0.2)
+        ax.grid(axis="x", color="#cccccc", linewidth=0.5)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        if title:
+            ax.set_title(title, fontsize=10)
+        return figure_png(fig)
+
+
+def ru_number(value: float | int | None, digits: int = 1, *, empty: str = "—") -> str:
+    """``1234.5`` → ``"1 234,5"``: decimal comma, a thin no-break space between thousands, trailing zeros dropped.
+
+    >>> ru_number(1234.56), ru_number(70.0), ru_number(None), ru_number(0.05, 2)
+    ('1\u202f234,6', '70', '—', '0,05')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return empty
+    text = f"{value:,.{digits}f}" if digits > 0 else f"{round(value):,}"
+    if digits > 0:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def ru_percent(value: float | None, digits: int = 1) -> str:
+    """``12.5`` → ``"12,5 %"`` (a no-break space before the sign)."""
+    return "—" if value is None else f"{ru_number(value, digits)}\u00a0%"
+
+
+def ru_date(value: datetime.date | None, *, empty: str = "—") -> str:
+    """``date(2023, 9, 1)`` → ``"01.09.2023"``."""
+    return empty if value is None else value.strftime("%d.%m.%Y")
+
+
+RU_MONTHS = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
+RU_MONTHS_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")

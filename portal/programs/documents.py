@@ -1,0 +1,356 @@
+"""The program's documents: one context → DOCX (docxtpl template), PDF (WeasyPrint) and the HTML preview.
+
+A document has the program text (passport, analysis with the school's numbers and the profile chart, goals and
+tasks, target indicators, measures, expected results, monitoring, risks), then Приложение 1 — the calendar
+schedule (measures × months of the school year) and Приложение 2 — the roadmap (measures × years 2023–2025,
+responsible, result, evidence). The failure-prevention program is the same document with its own headings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+
+from opora import constructor
+from opora.measures_catalogue import DIRECTIONS
+from portal.lib import documents as docs
+from portal.programs.models import Program, RiskFactor
+from portal.results.models import Procedure
+
+TEMPLATE = Path(__file__).resolve().parent / "doc_templates" / "program.docx"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+
+LEVEL_COLORS = {"high": "#b23b3b", "medium": "#d9a43b", "low": "#5b8c5a"}
+LEVEL_WORDS = {"high": "высокий", "medium": "средний", "low": "низкий"}
+CATEGORY_WORDS = {
+    "low_results": "школа с низкими результатами обучения (ШНОР)",
+    "adverse_context": "школа, функционирующая в неблагоприятных социальных условиях (ШНСУ)",
+    "at_risk": "школа в зоне риска снижения образовательных результатов",
+    "resilient": "резильентная школа",
+    "above_expected": "школа с результатами выше ожидаемых",
+}
+PROGRAM_RISKS = [
+    (
+        "Формальное участие педагогов в мероприятиях программы",
+        "Обсуждение задач программы на педагогическом совете; учёт участия в ИОМ педагогов; адресная поддержка методистов",
+    ),
+    (
+        "Недостаток кадров для реализации мероприятий",
+        "Привлечение наставников и педагогов школ-партнёров; сетевое взаимодействие; перераспределение нагрузки",
+    ),
+    (
+        "Недостаточное финансирование оснащения",
+        "Включение потребностей в план ФХД и муниципальную программу; участие в грантовых конкурсах",
+    ),
+    (
+        "Низкая вовлечённость родителей",
+        "Индивидуальные консультации, совместные мероприятия, информирование через сайт и мессенджеры школы",
+    ),
+    (
+        "Отсутствие положительной динамики результатов",
+        "Ежегодная корректировка программы по итогам мониторинга; адресная методическая помощь МКУ",
+    ),
+]
+
+
+def _months_header() -> list[str]:
+    return [docs.RU_MONTHS_SHORT[m - 1] for m in constructor.SCHOOL_YEAR_MONTHS]
+
+
+def _title_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def context(program: Program) -> dict[str, Any]:
+    """Everything a document shows, as plain strings and lists (shared by DOCX, PDF and HTML)."""
+    school = program.school
+    snap = program.snapshot or {}
+    profile: dict[str, str] = snap.get("profile", {})
+    facts: dict[str, Any] = snap.get("facts", {})
+    factors = list(
+        RiskFactor.objects.filter(code__in=list(profile) + list(program.priorities)).order_by("position")
+    )
+    titles = {f.code: f.title for f in factors}
+    failure = program.kind == Program.Kind.FAILURE
+    goals = list(program.goals.all())
+    measures = list(program.measures.all())
+    # The roadmap template has three year columns (the program cycle 2023–2025).
+    years = list(range(program.year_from, program.year_from + 3))
+
+    risk_rows = [
+        {
+            "title": f.title,
+            "level": LEVEL_WORDS.get(profile.get(f.code, ""), "не оценён"),
+            "priority": "да" if f.code in program.priorities else "",
+        }
+        for f in factors
+        if f.code in profile
+    ]
+    results_rows = [
+        {
+            "procedure": Procedure(r["procedure"]).label
+            if r["procedure"] in Procedure.values
+            else r["procedure"],
+            "year": str(r["year"]),
+            "n": docs.ru_number(r["n"], 0),
+            "share_2": docs.ru_percent(r["share_2"]),
+        }
+        for r in facts.get("results", [])
+    ]
+    categories = [CATEGORY_WORDS.get(c, c) for c in snap.get("categories", [])]
+    high = [titles.get(c, c) for c, lv in profile.items() if lv == "high"]
+    analysis = [
+        f"Анализ выполнен по данным {program.profile_year} г.: результаты оценочных процедур (ВПР, ОГЭ, ЕГЭ, КДР), "
+        "муниципальные факторы риска, рисковый профиль школы и результаты идентификации.",
+        (
+            f"По итогам идентификации {facts.get('identification_year')} г. школа отнесена к категориям: {'; '.join(categories)}."
+            if categories
+            else "По итогам опубликованной идентификации школа не отнесена к категориям программы поддержки."
+        ),
+    ]
+    if facts.get("vpr_share_2") is not None:
+        analysis.append(
+            f"Доля отметок «2» по ВПР в {program.profile_year} г. составила {docs.ru_percent(facts['vpr_share_2'])} "
+            "(все предметы и классы)."
+        )
+    inputs = [
+        ("staff_vacancies", "число вакансий педагогических работников", lambda v: docs.ru_number(v, 0)),
+        ("internet_mbps", "скорость подключения к сети Интернет", lambda v: f"{docs.ru_number(v)} Мбит/с"),
+        ("share_category_first_highest", "доля педагогов с первой и высшей категориями", docs.ru_percent),
+        ("share_trained_3y", "доля педагогов, прошедших повышение квалификации за 3 года", docs.ru_percent),
+    ]
+    parts = [f"{label} — {fmt(facts[key])}" for key, label, fmt in inputs if facts.get(key) is not None]
+    if facts.get("equipment_complete") is not None:
+        parts.append(
+            "все предметы обеспечены оборудованием по ООП"
+            if facts["equipment_complete"]
+            else "не все предметы обеспечены оборудованием по ООП"
+        )
+    if parts:
+        analysis.append("Муниципальные показатели условий: " + "; ".join(parts) + ".")
+    analysis.append(
+        f"Высокий уровень риска установлен по факторам: {', '.join('«' + t + '»' for t in high)}."
+        if high
+        else "Факторов с высоким уровнем риска не выявлено."
+    )
+    if program.analysis_note.strip():
+        analysis.extend(p.strip() for p in program.analysis_note.splitlines() if p.strip())
+
+    goal_rows = []
+    for n, g in enumerate(goals, start=1):
+        goal_rows.append(
+            {
+                "n": str(n),
+                "text": g.text,
+                "tasks": g.task_list
+                or [f"реализовать меры программы по фактору «{titles.get(g.factor_code, g.factor_code)}»"],
+                "indicator": g.indicator,
+                "unit": g.unit,
+                "baseline": docs.ru_number(g.baseline),
+                "target": docs.ru_number(g.target),
+            }
+        )
+    measure_rows = []
+    for n, m in enumerate(measures, start=1):
+        months = constructor.active_months(
+            m.start, m.end, program.school_year, m.timing_months, m.timing_kind
+        )
+        measure_rows.append(
+            {
+                "n": str(n),
+                "title": m.title,
+                "description": m.description,
+                "factors": ", ".join(titles.get(f, f) for f in m.factor_codes) or "—",
+                "directions": ", ".join(str(d) for d in m.directions),
+                "responsible": m.responsible or "—",
+                "dates": f"{docs.ru_date(m.start)}–\u200b{docs.ru_date(m.end)}",
+                "result": m.expected_result or "—",
+                "evidence": m.evidence or "—",
+                "basis": m.provenance_text(),
+                "months": ["+" if on else "" for on in months],
+                "years": [
+                    _months_text(
+                        constructor.months_in_year(m.start, m.end, y, m.timing_months, m.timing_kind)
+                    )
+                    for y in years
+                ],
+            }
+        )
+    expected = [
+        f"{g['indicator']}: с {g['baseline']} до {g['target']}\u00a0{g['unit']}".rstrip() for g in goal_rows
+    ]
+    expected += sorted({m.expected_result for m in measures if m.expected_result})[:6]
+    kind_title = constructor.KINDS[program.kind]
+    sections = {
+        "goals": "Цели и задачи программы"
+        if not failure
+        else "Цели и задачи профилактики учебной неуспешности",
+        "measures": "Мероприятия программы"
+        if not failure
+        else "Меры профилактики и ликвидации учебной неуспешности",
+    }
+    passport = [
+        (
+            "Наименование программы",
+            f"{kind_title} {school.name} на {program.year_from}–{program.year_to} годы",
+        ),
+        (
+            "Основания для разработки",
+            "Приказ Управления образования от 26.01.2023 № 41 «О реализации муниципальной программы поддержки школ с низкими результатами обучения»; рисковый профиль школы; результаты идентификации",
+        ),
+        ("Разработчик", f"Управленческая команда {school.short_name}"),
+        ("Руководитель программы", program.director or "директор школы"),
+        ("Цель", "; ".join(g.text for g in goals) or "—"),
+        ("Приоритетные риски", "; ".join(titles.get(p, p) for p in program.priorities) or "—"),
+        ("Сроки реализации", f"{program.year_from}–{program.year_to} годы"),
+        (
+            "Целевые показатели",
+            "; ".join(f"{g['indicator']} — {g['target']}\u00a0{g['unit']}".rstrip() for g in goal_rows)
+            or "—",
+        ),
+        (
+            "Система контроля",
+            "Ежегодный мониторинг показателей программы; отчёт на педагогическом совете; муниципальный мониторинг (ноябрь–декабрь)",
+        ),
+    ]
+    status = "ПРОЕКТ" if program.is_draft else "УТВЕРЖДЕНА"
+    approved = docs.ru_date(program.approved_at.date()) if program.approved_at else "__.__.____"
+    return {
+        "authority": school.municipality.authority_name or str(school.municipality),
+        "school_name": school.name,
+        "school_short": school.short_name,
+        "status_word": status,
+        "approved_line": "" if program.is_draft else f"приказом директора от {approved} № ____",
+        "kind_title": kind_title.upper(),
+        "period": f"на {program.year_from}–{program.year_to} годы",
+        "version": f"Версия {program.version}",
+        "city_year": f"{_city(school.municipality.name)}, {program.year_from}",
+        "passport": [{"k": k, "v": v} for k, v in passport],
+        "analysis": analysis,
+        "risk_rows": risk_rows,
+        "results_rows": results_rows,
+        "goals": goal_rows,
+        "measures": measure_rows,
+        "expected": expected,
+        "monitoring": [
+            "Мониторинг реализации программы проводится ежегодно в ноябре–декабре в рамках муниципального мониторинга показателей программы поддержки ШНОР (Приложение 1 к приказу № 41).",
+            "Ответственный за мониторинг — заместитель директора по УВР; итоги рассматриваются на педагогическом совете и размещаются на сайте школы.",
+            "По итогам мониторинга программа корректируется: создаётся новая версия в Конструкторе ШППКО.",
+        ],
+        "risks": [{"risk": r, "way": w} for r, w in PROGRAM_RISKS],
+        "sections": sections,
+        "school_year": f"{program.school_year}/{program.school_year + 1}",
+        "month_names": _months_header(),
+        "years": [str(y) for y in years],
+        "directions": [{"n": str(k), "title": v} for k, v in DIRECTIONS.items()],
+    }
+
+
+def _months_text(months: tuple[int, ...]) -> str:
+    """(9, 10, 11, 12) → «сен–дек»; (3, 9, 12) → «мар, сен, дек»; () → «—»."""
+    if not months:
+        return "—"
+    runs: list[list[int]] = []
+    for m in months:
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    names = docs.RU_MONTHS_SHORT
+    return ", ".join(
+        names[r[0] - 1] if len(r) == 1 else f"{names[r[0] - 1]}–{names[r[-1] - 1]}" for r in runs
+    )
+
+
+def _city(name: str) -> str:
+    return name.replace("(демо)", "").replace("г. ", "").strip() or name
+
+
+def chart_png(program: Program) -> bytes:
+    """Bar chart of the risk profile (PNG for DOCX and PDF)."""
+    profile: dict[str, str] = (program.snapshot or {}).get("profile", {})
+    factors = [f for f in RiskFactor.objects.filter(code__in=list(profile)).order_by("position")]
+    labels = [_wrap(f.title) for f in factors]
+    values = [constructor.LEVEL_SCORE[profile[f.code]] for f in factors]
+    colors = [LEVEL_COLORS[profile[f.code]] for f in factors]
+    return docs.bar_chart_png(
+        labels, values, colors=colors, ticks=[(1, "низкий"), (2, "средний"), (3, "высокий")]
+    )
+
+
+def _wrap(text: str, width: int = 48) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if len(line) + len(w) + 1 > width and line:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    return "\n".join(lines[:3])
+
+
+def render_html(
+    program: Program, *, for_pdf: bool = False, chart: bytes | None = None, ctx: dict[str, Any] | None = None
+) -> str:
+    full = dict(ctx if ctx is not None else context(program))
+    full["chart_uri"] = docs.data_uri(chart if chart is not None else chart_png(program))
+    full["for_pdf"] = for_pdf
+    return render_to_string("programs/document.html", full)
+
+
+def render_pdf(program: Program, *, chart: bytes | None = None, ctx: dict[str, Any] | None = None) -> bytes:
+    return docs.html_to_pdf(render_html(program, for_pdf=True, chart=chart, ctx=ctx))
+
+
+def render_docx(program: Program, *, chart: bytes | None = None, ctx: dict[str, Any] | None = None) -> bytes:
+    png = chart if chart is not None else chart_png(program)
+    return docs.render_docx(
+        TEMPLATE, ctx if ctx is not None else context(program), {"chart": png}, image_width_mm=160
+    )
+
+
+#: Bump when the layout of the documents changes, so that cached documents are not served any more.
+LAYOUT_VERSION = "1"
+
+
+def cached(program: Program, fmt: str) -> bytes:
+    """The document in ``fmt`` ("docx" or "pdf"), from the cache when nothing it shows has changed.
+
+    The key is a hash of everything the document shows (its context) and of the template file, so an edit of the
+    program, the school or the library makes a new document, and a repeated download of an unchanged one — the
+    usual case for an approved program — costs no rendering.
+    """
+    ctx = context(program)
+    digest = hashlib.sha256(
+        json.dumps(ctx, sort_keys=True, ensure_ascii=False, default=str).encode()
+        + TEMPLATE.read_bytes()
+        + LAYOUT_VERSION.encode()
+    ).hexdigest()
+    key = f"programs:document:{fmt}:{digest}"
+    content: bytes | None = cache.get(key)
+    if content is None:
+        content = render_docx(program, ctx=ctx) if fmt == "docx" else render_pdf(program, ctx=ctx)
+        cache.set(key, content, timeout=24 * 3600)
+    return content
+
+
+def render_many(programs: list[Program], *, workers: int | None = None) -> list[tuple[bytes, bytes]]:
+    """(DOCX, PDF) of several programs: contexts, charts and DOCX here, the PDFs laid out in worker processes."""
+    docx, htmls = [], []
+    for program in programs:
+        ctx, chart = context(program), chart_png(program)
+        docx.append(render_docx(program, chart=chart, ctx=ctx))
+        htmls.append(render_html(program, for_pdf=True, chart=chart, ctx=ctx))
+    return list(zip(docx, docs.html_to_pdf_many(htmls, workers=workers), strict=True))
+
+
+def filename(program: Program, ext: str) -> str:
+    kind = "shppko" if program.kind == Program.Kind.SHPPKO else "profilaktika"
+    return f"{kind}-{program.school.code}-v{program.version}.{ext}"

@@ -1,0 +1,177 @@
+"""Generated documents: the DOCX opened with python-docx, the PDF read with pypdfium2 (text, pages, page images)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from docx import Document
+from docx.shared import Mm
+
+from portal.lib import documents as docs
+from portal.programs import documents, services
+from portal.programs.models import Program
+from portal.programs.tests.conftest import complete
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+
+
+@pytest.fixture
+def approved(program: Program) -> Program:
+    complete(program)
+    services.approve(program, by=None)
+    program.refresh_from_db()
+    return program
+
+
+def test_the_docx_has_the_sections_tables_and_numbers(approved: Program) -> None:
+    doc = Document(io.BytesIO(documents.render_docx(approved)))
+    text = [p.text for p in doc.paragraphs]
+    for heading in (
+        "1. Паспорт программы",
+        "2. Анализ состояния качества образования",
+        "3. Цели и задачи программы",
+        "4. Целевые показатели программы",
+        "5. Мероприятия программы",
+        "6. Ожидаемые результаты",
+        "7. Мониторинг реализации программы",
+        "8. Риски реализации программы и пути их минимизации",
+        "Календарный график реализации программы на 2023/2024 учебный год",
+        "Дорожная карта реализации программы",
+    ):
+        assert heading in text, heading
+    assert "ШКОЛЬНАЯ ПРОГРАММА ПОВЫШЕНИЯ КАЧЕСТВА ОБРАЗОВАНИЯ" in text
+    assert "УТВЕРЖДЕНА" in text
+    # ВПР 2023 of the fixture: 15 «2» of 100 participants → «15 %».
+    assert any("Доля отметок «2» по ВПР в 2023 г. составила 15\u00a0%" in t for t in text)
+    _passport, results, profile, indicators, measures, risks, schedule, roadmap = doc.tables
+    assert [c.text for c in results.rows[1].cells] == ["ВПР", "2023", "100", "15\u00a0%"]
+    assert len(profile.rows) == 1 + 8  # header + the eight core factors
+    # Target indicators: Internet 20 → 50 Мбит/с (threshold), «2» 15 → 10 % (two thirds), parents 30 → 45 (conftest).
+    assert [[c.text for c in r.cells][2:] for r in indicators.rows[1:]] == [
+        ["Мбит/с", "20", "50"],
+        ["%", "15", "10"],
+        ["%", "30", "45"],
+    ]
+    n = approved.measures.count()
+    assert len(measures.rows) == 1 + n and len(schedule.rows) == 1 + n and len(roadmap.rows) == 1 + n
+    assert [c.text for c in roadmap.rows[0].cells][2:5] == ["2023", "2024", "2025"]
+    assert [c.text for c in schedule.rows[0].cells][2:14] == [
+        "сен", "окт", "ноя", "дек", "янв", "фев", "мар", "апр", "май", "июн", "июл", "авг",
+    ]  # fmt: skip
+    # M01 (yearly, September–October): «+» in Sept and Oct; the roadmap shows «сен–окт» in each year.
+    first = [c.text for c in schedule.rows[1].cells]
+    assert first[1] == "Анализ рискового профиля и самодиагностика школы"
+    assert first[2:14] == ["+", "+"] + [""] * 10
+    assert [c.text for c in roadmap.rows[1].cells][2:5] == ["сен–окт"] * 3
+    assert (
+        measures.rows[3]
+        .cells[4]
+        .text.startswith("R1 — высокий уровень риска: меры приоритета 1–2; фактор «Низкий")
+    )
+    assert len(risks.rows) == 1 + len(documents.PROGRAM_RISKS)
+    assert len(doc.inline_shapes) == 1  # the risk-profile chart
+
+
+def test_the_docx_is_a4_with_gost_margins_and_landscape_appendices(approved: Program) -> None:
+    doc = Document(io.BytesIO(documents.render_docx(approved)))
+    text, appendix = doc.sections[0], doc.sections[1]
+    assert (round(text.page_width.mm), round(text.page_height.mm)) == (210, 297)
+    assert [
+        round(x.mm) for x in (text.left_margin, text.right_margin, text.top_margin, text.bottom_margin)
+    ] == [30, 15, 20, 20]
+    assert (round(appendix.page_width.mm), round(appendix.page_height.mm)) == (297, 210)
+    normal = doc.styles["Normal"]
+    assert (normal.font.name, normal.font.size.pt) == ("Times New Roman", 14)
+    assert doc.styles["Opora Table"].font.size.pt == 12
+    assert doc.inline_shapes[0].width == Mm(160)
+
+
+def _pdf_pages(content: bytes) -> list[str]:
+    pdf = pdfium.PdfDocument(content)
+    try:
+        return [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    finally:
+        pdf.close()
+
+
+def test_the_pdf_has_the_expected_pages_and_text(approved: Program) -> None:
+    content = documents.render_pdf(approved)
+    assert content.startswith(b"%PDF")
+    pages = _pdf_pages(content)
+    assert 7 <= len(pages) <= 14  # title, passport … risks (portrait), schedule and roadmap (landscape)
+    assert "ШКОЛЬНАЯ ПРОГРАММА ПОВЫШЕНИЯ КАЧЕСТВА" in pages[0] and "УТВЕРЖДЕНА" in pages[0]
+    assert "1. Паспорт программы" in pages[1]
+    full = "\n".join(pages)
+    assert "15 %" in full.replace("\u00a0", " ")
+    assert "Календарный график реализации программы на 2023/2024 учебный год" in full
+    schedule = next(i for i, p in enumerate(pages) if "Календарный график" in p)
+    roadmap = next(i for i, p in enumerate(pages) if "Дорожная карта реализации программы" in p)
+    pdf = pdfium.PdfDocument(content)
+    try:
+        width, height = pdf[0].get_size()
+        assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
+        width, height = pdf[schedule].get_size()
+        assert round(width / 72 * 25.4) == 297  # landscape
+        assert roadmap > schedule
+        # Page images for a human look (test-artifacts/, not committed).
+        ARTIFACTS.mkdir(exist_ok=True)
+        for i in range(len(pdf)):
+            pdf[i].render(scale=1.4).to_pil().save(ARTIFACTS / f"program-pdf-p{i + 1:02d}.png")
+    finally:
+        pdf.close()
+
+
+def test_the_failure_prevention_program_uses_its_own_headings(s1_data: dict[str, Any]) -> None:
+    p = services.create_program(s1_data["S1"], "failure_prevention", by=None, profile_year=2023)
+    doc = Document(io.BytesIO(documents.render_docx(p)))
+    text = [x.text for x in doc.paragraphs]
+    assert "ПРОГРАММА ПРОФИЛАКТИКИ УЧЕБНОЙ НЕУСПЕШНОСТИ" in text
+    assert "5. Меры профилактики и ликвидации учебной неуспешности" in text
+    assert "ПРОЕКТ" in text  # a draft
+
+
+def test_russian_formatting_helpers() -> None:
+    import datetime
+
+    assert docs.ru_number(1234.56) == "1\u202f234,6"
+    assert docs.ru_number(0.05, 2) == "0,05"
+    assert docs.ru_number(None) == "—"
+    assert docs.ru_percent(12.5) == "12,5\u00a0%"
+    assert docs.ru_date(datetime.date(2023, 9, 1)) == "01.09.2023"
+
+
+def test_html_to_pdf_never_fetches_external_resources() -> None:
+    pdf = docs.html_to_pdf('<p>Текст</p><img src="http://example.invalid/x.png">')
+    assert "Текст" in _pdf_pages(pdf)[0]
+
+
+def test_an_unchanged_document_is_served_from_the_cache(approved: Program, monkeypatch: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    calls: list[str] = []
+    real = documents.render_pdf
+
+    def counting(program: Program, **kwargs: Any) -> bytes:
+        calls.append("pdf")
+        return real(program, **kwargs)
+
+    monkeypatch.setattr(documents, "render_pdf", counting)
+    first = documents.cached(approved, "pdf")
+    assert documents.cached(approved, "pdf") == first
+    assert calls == ["pdf"]
+    # Anything the document shows changes the key: a renamed measure makes a new PDF.
+    approved.measures.filter(code="M10").update(title="Новое название меры")
+    assert documents.cached(approved, "pdf") != first
+    assert calls == ["pdf", "pdf"]
+
+
+def test_the_committed_template_is_what_the_script_builds(tmp_path: Path) -> None:
+    from portal.programs.doc_templates.build_templates import build
+
+    fresh = build(tmp_path / "program.docx")
+    assert fresh.read_bytes() == documents.TEMPLATE.read_bytes(), "run doc_templates/build_templates.py"

@@ -1,0 +1,130 @@
+"""The role × URL matrix of programs: each role sees its scope (200), anything else is 404; writes by role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portal.programs import services
+from portal.programs.models import Program, RiskLevel
+
+
+@pytest.fixture
+def objs(s1_data: dict[str, Any], program: Program) -> dict[str, Any]:
+    services.set_levels(s1_data["S3"], 2023, {"low_parent_involvement": ("high", "")}, by=None)
+    p3 = services.create_program(s1_data["S3"], "shppko", by=None, profile_year=2023)
+    return {**s1_data, "P": program, "P3": p3}
+
+
+URLS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "programs S1": lambda w: reverse("programs:school", args=[w["S1"].pk]),
+    "programs S2": lambda w: reverse("programs:school", args=[w["S2"].pk]),
+    "programs S3": lambda w: reverse("programs:school", args=[w["S3"].pk]),
+    "risk S1": lambda w: reverse("programs:risk_profile", args=[w["S1"].pk, 2023]),
+    "risk S3": lambda w: reverse("programs:risk_profile", args=[w["S3"].pk, 2023]),
+    "step1 P": lambda w: reverse("programs:step", args=[w["P"].pk, 1]),
+    "step3 P": lambda w: reverse("programs:step", args=[w["P"].pk, 3]),
+    "step5 P": lambda w: reverse("programs:step", args=[w["P"].pk, 5]),
+    "step1 P3": lambda w: reverse("programs:step", args=[w["P3"].pk, 1]),
+    "preview P": lambda w: reverse("programs:preview", args=[w["P"].pk]),
+    "docx P": lambda w: reverse("programs:download", args=[w["P"].pk, "docx"]),
+    "docx P3": lambda w: reverse("programs:download", args=[w["P3"].pk, "docx"]),
+    "municipal M": lambda w: reverse("programs:municipal", args=[w["M"].pk]),
+    "municipal M2": lambda w: reverse("programs:municipal", args=[w["M2"].pk]),
+    "import M": lambda w: reverse("programs:risk_import", args=[w["M"].pk]),
+    "library M": lambda w: reverse("programs:library", args=[w["M"].pk]),
+    "library M2": lambda w: reverse("programs:library", args=[w["M2"].pk]),
+    "measure edit M": lambda w: reverse("programs:measure_edit", args=[w["M"].pk, "M01"]),
+}
+
+_VIEW_M = {
+    "programs S1",
+    "programs S2",
+    "risk S1",
+    "step1 P",
+    "step3 P",
+    "step5 P",
+    "preview P",
+    "docx P",
+    "library M",
+    "municipal M",
+}
+ALLOWED: dict[tuple[str, str], set[str]] = {
+    ("coordinator", "M"): _VIEW_M | {"import M"},
+    ("method_centre", "M"): _VIEW_M | {"measure edit M"},
+    ("school_team", "S1"): {"programs S1", "risk S1", "step1 P", "step3 P", "step5 P", "preview P", "docx P"},
+    ("region_viewer", "R"): _VIEW_M,
+}
+MATRIX = [
+    (role, scope, name, 200 if name in allowed else 404)
+    for (role, scope), allowed in ALLOWED.items()
+    for name in URLS
+]
+
+
+@pytest.mark.parametrize(("role", "scope", "url_name", "status"), MATRIX)
+def test_it_answers_each_role_per_scope(
+    client: Client,
+    objs: dict[str, Any],
+    user_with_role: Callable[..., Any],
+    role: str,
+    scope: str,
+    url_name: str,
+    status: int,
+) -> None:
+    client.force_login(user_with_role(role, scope))
+    assert client.get(URLS[url_name](objs)).status_code == status
+
+
+@pytest.mark.parametrize("url_name", sorted(URLS))
+def test_it_sends_anonymous_users_to_login(client: Client, objs: dict[str, Any], url_name: str) -> None:
+    response = client.get(URLS[url_name](objs))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_school_team_edits_only_its_own_school(
+    client: Client, objs: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    client.force_login(user_with_role("school_team", "S2"))
+    url = reverse("programs:step", args=[objs["P"].pk, 2])
+    assert client.post(url, {"priorities": ["low_parent_involvement"]}).status_code == 404
+    risk = reverse("programs:risk_profile", args=[objs["S1"].pk, 2023])
+    assert client.post(risk, {"low_parent_involvement-level": "low"}).status_code == 404
+    add = reverse("programs:add_measure", args=[objs["P"].pk])
+    assert client.post(add, {"what": "library", "code": "M90"}).status_code == 404
+    objs["P"].refresh_from_db()
+    assert objs["P"].priorities == ["low_equipment", "high_failure_risk_share", "low_parent_involvement"]
+    assert (
+        RiskLevel.objects.get(profile__school=objs["S1"], factor__code="low_parent_involvement").level
+        == "high"
+    )
+
+
+def test_viewers_cannot_write(
+    client: Client, objs: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    for role, scope in (("region_viewer", "R"), ("method_centre", "M")):
+        client.force_login(user_with_role(role, scope))
+        url = reverse("programs:step", args=[objs["P"].pk, 2])
+        assert client.post(url, {"priorities": ["low_parent_involvement"]}).status_code == 404
+    assert not objs["P"].measures.filter(code="M90").exists()
+
+
+def test_only_the_coordinator_approves(
+    client: Client, objs: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    from portal.programs.tests.conftest import complete
+
+    complete(objs["P"])
+    url = reverse("programs:approve", args=[objs["P"].pk])
+    client.force_login(user_with_role("school_team", "S1"))
+    assert client.post(url, {"action": "approve"}).status_code == 404
+    client.force_login(user_with_role("coordinator", "M"))
+    assert client.post(url, {"action": "approve"}).status_code == 302
+    objs["P"].refresh_from_db()
+    assert objs["P"].status == "approved"

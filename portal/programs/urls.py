@@ -1,0 +1,21 @@
+from django.urls import path
+
+from portal.programs import views
+
+app_name = "programs"
+
+urlpatterns = [
+    path("schools/<int:school_pk>/programs/", views.school_programs, name="school"),
+    path("schools/<int:school_pk>/risk/<int:year>/", views.risk_profile, name="risk_profile"),
+    path("municipalities/<int:pk>/programs/", views.municipal, name="municipal"),
+    path("municipalities/<int:pk>/risk/import/", views.risk_import, name="risk_import"),
+    path("municipalities/<int:pk>/measures/", views.library, name="library"),
+    path("municipalities/<int:pk>/measures/new/", views.measure_edit, name="measure_new"),
+    path("municipalities/<int:pk>/measures/<str:code>/", views.measure_edit, name="measure_edit"),
+    path("programs/<int:pk>/step/<int:n>/", views.step, name="step"),
+    path("programs/<int:pk>/measures/add/", views.add_measure, name="add_measure"),
+    path("programs/<int:pk>/approve/", views.approve, name="approve"),
+    path("programs/<int:pk>/new-version/", views.new_version, name="new_version"),
+    path("programs/<int:pk>/preview/", views.preview, name="preview"),
+    path("programs/<int:pk>/document.<str:fmt>", views.download, name="download"),
+]
