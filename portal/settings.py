@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "portal.staff",
     "portal.roadmap",
     "portal.programs",
+    "portal.public",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("portal.staff.urls")),
     path("", include("portal.roadmap.urls")),
     path("", include("portal.programs.urls")),
+    path("", include("portal.public.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

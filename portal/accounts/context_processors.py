@@ -31,6 +31,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     links.append((reverse("staff:municipal", args=[a.municipality_id]), "Педагоги"))
                 if has_perm(user, "programs.view", a.municipality):
                     links.append((reverse("programs:municipal", args=[a.municipality_id]), "Программы ШППКО"))
+                if has_perm(user, "public.manage", a.municipality):
+                    links.append(
+                        (reverse("public:municipal", args=[a.municipality_id]), "Публичная страница")
+                    )
                 if has_perm(user, "imports.run", a.municipality):
                     links.append((reverse("results:data", args=[a.municipality_id]), "Данные"))
                 if has_perm(user, "audit.view", a.municipality):
@@ -43,6 +47,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     links.append((reverse("staff:school", args=[a.school_id]), "Педагоги"))
                 if has_perm(user, "roadmap.view", a.school):
                     links.append((reverse("roadmap:school", args=[a.school_id]), "Дорожная карта"))
+                if has_perm(user, "public.submit", a.school):
+                    links.append((reverse("public:school", args=[a.school_id]), "Публичная страница"))
         if user.is_staff:
             links.append((reverse("admin:index"), "Администрирование"))
     # A user with two roles in one municipality would get its links twice: keep the first of each.

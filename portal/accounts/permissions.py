@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "staff.view",
             "staff.aggregate",
             "partnerships.edit",
+            "public.manage",
         }
     ),
     Role.METHOD_CENTRE: frozenset(
@@ -63,6 +64,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "practices.review",
             "programs.view",
             "measures.edit",
+            "public.manage",
         }
     ),
     # A school team sees the identification of its own school only, and only once the run is published.
@@ -80,6 +82,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "programs.view",
             "programs.edit",
             "risk.edit",
+            "public.submit",  # drafts of its own school's public documents; the coordinator publishes
         }
     ),
     Role.REGION_VIEWER: frozenset(
