@@ -1,7 +1,7 @@
 """Settings of the Опора portal: one file, every deployment value from the environment.
 
 Variables (see README «Настройка»): DEBUG, SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
-TIME_ZONE, MEDIA_ROOT, STATIC_ROOT, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD.
+TIME_ZONE, MEDIA_ROOT, STATIC_ROOT, CACHE_DIR, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD.
 """
 
 from __future__ import annotations
@@ -116,6 +116,16 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded documents (e.g. roadmap evidence): size cap in MB; «due soon» window of the roadmap in days.
 OPORA_UPLOAD_MAX_MB = env_int("OPORA_UPLOAD_MAX_MB", 20)
 OPORA_DUE_SOON_DAYS = env_int("OPORA_DUE_SOON_DAYS", 30)
+# One cache shared by every web worker of the host (gunicorn runs several processes): files under CACHE_DIR.
+# What is cached is keyed by a revision that every write bumps (monitoring dashboard), so it is never stale.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("CACHE_DIR", str(VAR_DIR / "cache")),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -297,3 +297,21 @@ def test_open_period_takes_targets_from_the_published_identification(
     assert SchoolSubmission.objects.filter(period=p).count() == 2  # every school of M gets a form
     with pytest.raises(services.MonitoringError, match="уже есть"):
         services.open_period(world["M"], sets["order_2023_41"], 2024, by=None)
+
+
+def test_a_committed_write_derives_the_dashboard_values_for_the_next_reader(
+    period: MonitoringPeriod,
+    world: dict[str, Any],
+    django_capture_on_commit_callbacks: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    sub = submission(period, world["S1"])
+    services.save_school_values(sub, {"5.4|": {"bool_value": True}}, [slot(period, "5.4")], by=None)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.submit(sub, by=None)
+    assert callbacks  # the write scheduled the derivation for after its commit
+    period.refresh_from_db()
+    with django_assert_num_queries(0):  # the reader finds the new revision's rows in the cache
+        rows, _summary = derive.cached_rows(period)
+    # 5.4 over the target schools with a submitted form: S1 answered «да» → 1 of 1 = 100 %
+    assert next(r for r in rows if r.indicator.code == "5.4").value == 100.0
