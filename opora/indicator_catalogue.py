@@ -50,6 +50,7 @@ DERIVATIONS: Final = frozenset(
         "share_of_students",
         "count_sum",
         "share_of_schools_with_positive_dynamics",
+        "share_of_schools_with_risk_factor",
         "bucket_distribution",
         "manual",
     }
@@ -62,6 +63,8 @@ _DERIVATION_SCHOOL_TYPES: Final[Mapping[str, frozenset[str]]] = {
     "share_of_students": frozenset({"pct", "count"}),
     "count_sum": frozenset({"count"}),
     "share_of_schools_with_positive_dynamics": frozenset({"bool"}),
+    # the school's own value is «оценка проведена»; the factors themselves are computed from its risk data
+    "share_of_schools_with_risk_factor": frozenset({"bool"}),
     "bucket_distribution": frozenset({"pct_bucket"}),
 }
 
@@ -522,6 +525,16 @@ def _indicator(
     subitems = tuple(_subitem(item, ctx, typed_levels) for item in subitems_raw)
     if len({s.code for s in subitems}) != len(subitems):
         raise ctx.error("subitems", "коды подпунктов повторяются")
+    if derivation == "share_of_schools_with_risk_factor":
+        from opora.risk_factors import RISK_FACTORS
+
+        unknown = [s.code for s in subitems if s.code not in RISK_FACTORS]
+        if unknown or not subitems:
+            raise ctx.error(
+                "subitems",
+                f"для доли школ с фактором риска подпункты — коды факторов ({', '.join(RISK_FACTORS)}); "
+                f"неизвестные: {', '.join(unknown) or 'подпунктов нет'}",
+            )
     targets = _targets(spec.get("targets"), ctx)
     _check_target_kinds(targets, types["municipal"], ctx)
     for sub in subitems:

@@ -41,6 +41,7 @@ SHARE_DERIVATIONS: Final = frozenset(
         "share_of_teachers",
         "share_of_students",
         "share_of_schools_with_positive_dynamics",
+        "share_of_schools_with_risk_factor",
     }
 )
 
@@ -220,11 +221,10 @@ def _share_of_schools(
             if sv is not None and sv.value is not None and not isinstance(sv.value, bool):
                 shown = f"{fmt_num(float(sv.value), 0)} ({shown})"
             sources.append(Source(school_id, name, shown, counted=True))
-    what = (
-        "с положительной динамикой"
-        if derivation == "share_of_schools_with_positive_dynamics"
-        else "с ответом «да»"
-    )
+    what = {
+        "share_of_schools_with_positive_dynamics": "с положительной динамикой",
+        "share_of_schools_with_risk_factor": "с выявленным фактором риска",
+    }.get(derivation, "с ответом «да»")
     if counted == 0:
         text = f"Целевых школ: {len(targets)}; ни по одной нет данных — значение не рассчитано."
         return DerivedValue(derivation, None, None, None, text, tuple(sources), tuple(missing))
@@ -363,6 +363,8 @@ def derive_municipal(
           when > 0;
         - ``share_of_schools_with_positive_dynamics``: the same over the schools' positive-dynamics flags
           (``opora.trends``; ``None`` = not enough data, left out);
+        - ``share_of_schools_with_risk_factor``: the same over the schools' flags of one risk factor
+          (``opora.risk_factors``, from the school's risk data; ``None`` = input missing, left out);
         - ``share_of_teachers`` / ``share_of_students``: 100 · Σ numerator / Σ denominator over the schools
           (people are summed, school percentages are not averaged);
         - ``count_sum``: Σ values;
@@ -390,7 +392,11 @@ def derive_municipal(
     """
     values = _index(school_values)
     targets = _target_list(target_schools)
-    if indicator_derivation in ("share_of_schools_yes", "share_of_schools_with_positive_dynamics"):
+    if indicator_derivation in (
+        "share_of_schools_yes",
+        "share_of_schools_with_positive_dynamics",
+        "share_of_schools_with_risk_factor",
+    ):
         return _with_bucket(_share_of_schools(indicator_derivation, values, targets, sources), scheme)
     if indicator_derivation in ("share_of_teachers", "share_of_students"):
         return _with_bucket(_share_of_people(indicator_derivation, values, targets, sources), scheme)

@@ -49,6 +49,7 @@ DERIVATION_LABELS = {
     "share_of_students": "доля обучающихся: сумма по школам",
     "count_sum": "сумма по школам",
     "share_of_schools_with_positive_dynamics": "доля целевых школ с положительной динамикой",
+    "share_of_schools_with_risk_factor": "доля школ с фактором риска (по данным о рисках школ)",
     "bucket_distribution": "распределение целевых школ по интервалам",
     "manual": "вводит координатор",
 }

@@ -20,6 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from opora import indicator_catalogue as catalogue
+from opora.indicators import fmt_num
+from opora.risk_factors import risk_flags
 from opora.trends import groups_for, school_dynamics
 from portal.audit.services import record, snapshot
 from portal.monitoring.models import (
@@ -265,7 +267,7 @@ def open_period(
             [SchoolSubmission(period=period, school=s, students_total=s.students) for s in schools]
         )
         record(period, "monitoring.period.opened", by=by, after=snapshot(period))
-        refresh_dynamics(period, by=by)
+        refresh_computed(period, by=by)
     return period
 
 
@@ -369,6 +371,33 @@ def close_period(period: MonitoringPeriod, *, by: Any) -> MonitoringPeriod:
         after.pop("frozen", None)
         before.pop("frozen", None)
         record(locked, "monitoring.period.closed", by=by, before=before, after=after)
+    return locked
+
+
+def reopen_period(period: MonitoringPeriod, *, reason: str, by: Any) -> MonitoringPeriod:
+    """Open a closed period again (a correction after closing), with the reason in the audit log.
+
+    The values frozen at closing stay in the audit entry; the dashboard derives the values live again until the
+    period is closed anew (which freezes them again).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise MonitoringError("Укажите причину: она сохраняется в журнале изменений.")
+    with transaction.atomic():
+        locked = MonitoringPeriod.objects.select_for_update().get(pk=period.pk)
+        if locked.status != MonitoringPeriod.Status.CLOSED:
+            raise MonitoringError(f"Период {locked.year} г. не закрыт.")
+        before = snapshot(locked)
+        locked.status = MonitoringPeriod.Status.OPEN
+        locked.closed_at = None
+        locked.closed_by = None
+        locked.frozen = {}
+        locked.revision += 1
+        locked.save()
+        after = snapshot(locked)
+        record(
+            locked, "monitoring.period.reopened", by=by, before=before, after=after, data={"reason": reason}
+        )
     return locked
 
 
@@ -601,45 +630,86 @@ def results_frame(municipality: Municipality, years: Iterable[int]) -> pl.DataFr
     return pl.DataFrame(rows, schema=schema, orient="row").with_columns(pl.col("school_id").cast(pl.String))
 
 
-def refresh_dynamics(period: MonitoringPeriod, *, by: Any) -> int:
-    """Compute the schools' positive-dynamics values (7.1–7.6 …) from stored results; return rows written.
+def refresh_computed(period: MonitoringPeriod, *, by: Any) -> int:
+    """Compute the school values no one types, from stored data; return the rows written.
 
-    These school values are never typed: a school's form shows them read-only with the rule applied.
+    * positive dynamics (7.1–7.6 …) from the stored assessment results (``opora.trends``, methodology M1);
+    * the risk-factor flags of 2.2 from the schools' risk data (``opora.risk_factors`` with the municipality's
+      identification thresholds; the latest data of a year ≤ the period's year; methodology M3).
+
+    A school's form shows these values read-only with the rule applied; the previous computed values are replaced.
     """
     check_open(period)
+    rows = _dynamics_rows(period) + _risk_factor_rows(period)
+    with transaction.atomic():
+        deleted, _ = IndicatorValue.objects.filter(
+            period=period, origin=IndicatorValue.Origin.RESULTS
+        ).delete()
+        IndicatorValue.objects.bulk_create(rows)
+        touch(period.pk)
+        record(
+            period,
+            "monitoring.period.computed_refreshed",
+            by=by,
+            data={"rows": len(rows), "replaced": deleted},
+        )
+    return len(rows)
+
+
+def _dynamics_rows(period: MonitoringPeriod) -> list[IndicatorValue]:
     groups = groups_for(period.indicator_set.code)
     if not groups:
-        return 0
+        return []
     frame = school_dynamics(
         results_frame(period.municipality, [period.year - 1, period.year]),
         year=period.year,
         set_code=period.indicator_set.code,
     )
     indicators = {i.code: i for i in period.indicator_set.indicators.filter(code__in={g[0] for g in groups})}
-    with transaction.atomic():
-        deleted, _ = IndicatorValue.objects.filter(
-            period=period, origin=IndicatorValue.Origin.RESULTS
-        ).delete()
-        rows = [
-            IndicatorValue(
-                period=period,
-                school_id=int(r["school_id"]),
-                indicator=indicators[r["indicator_id"]],
-                subitem=r["subitem"] or "",
-                bool_value=r["positive"],
-                number=r["change"],
-                text=r["rule_ru"],
-                origin=IndicatorValue.Origin.RESULTS,
-            )
-            for r in frame.iter_rows(named=True)
-            if r["indicator_id"] in indicators
-        ]
-        IndicatorValue.objects.bulk_create(rows)
-        touch(period.pk)
-        record(
-            period,
-            "monitoring.period.dynamics_refreshed",
-            by=by,
-            data={"rows": len(rows), "replaced": deleted},
+    return [
+        IndicatorValue(
+            period=period,
+            school_id=int(r["school_id"]),
+            indicator=indicators[r["indicator_id"]],
+            subitem=r["subitem"] or "",
+            bool_value=r["positive"],
+            number=r["change"],
+            text=r["rule_ru"],
+            origin=IndicatorValue.Origin.RESULTS,
         )
-    return len(rows)
+        for r in frame.iter_rows(named=True)
+        if r["indicator_id"] in indicators
+    ]
+
+
+def _risk_factor_rows(period: MonitoringPeriod) -> list[IndicatorValue]:
+    from portal.identification.services import config_for, municipal_frames
+
+    indicators = list(period.indicator_set.indicators.filter(derivation="share_of_schools_with_risk_factor"))
+    if not indicators:
+        return []
+    _results, _context, risk = municipal_frames(period.municipality)
+    flags = risk_flags(risk, config_for(period.municipality).categories, year=period.year)
+    schools = dict(School.objects.filter(municipality=period.municipality).values_list("code", "pk"))
+    out = []
+    for indicator in indicators:
+        wanted = set(indicator.municipal_slots)
+        for code, school_flags in flags.items():
+            for f in school_flags:
+                if f.code not in wanted or f.flag is None or code not in schools:
+                    continue
+                shown = "да" if f.value is True else "нет" if f.value is False else fmt_num(float(f.value))
+                verdict = "фактор выявлен" if f.flag else "фактор не выявлен"
+                out.append(
+                    IndicatorValue(
+                        period=period,
+                        school_id=schools[code],
+                        indicator=indicator,
+                        subitem=f.code,
+                        bool_value=f.flag,
+                        number=None if isinstance(f.value, bool) else f.value,
+                        text=f"{f.label}: {shown} (порог: {f.threshold_text}) — {verdict}.",
+                        origin=IndicatorValue.Origin.RESULTS,
+                    )
+                )
+    return out

@@ -13,6 +13,7 @@ urlpatterns = [
     path("monitoring/periods/<int:pk>/submissions/", views.submissions, name="submissions"),
     path("monitoring/periods/<int:pk>/targets/", views.targets, name="targets"),
     path("monitoring/periods/<int:pk>/close/", views.close, name="close"),
+    path("monitoring/periods/<int:pk>/reopen/", views.reopen, name="reopen"),
     path("monitoring/periods/<int:pk>/refresh/", views.refresh, name="refresh"),
     path("monitoring/periods/<int:pk>/template.xlsx", views.excel_template, name="template"),
     path("monitoring/periods/<int:pk>/upload/", views.excel_upload, name="upload"),

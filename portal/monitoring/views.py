@@ -105,6 +105,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             excel.export_dashboard(period, rows, category=category),
             f"monitoring-{period.year}-{period.municipality.code}.xlsx",
         )
+    can_lock = has_perm(request.user, "monitoring.edit", period.municipality) and has_perm(
+        request.user, "municipality.edit", period.municipality
+    )
     counts = {s: 0 for s in derive.STATUS_LABELS}
     for row in rows:
         counts[row.status] += 1
@@ -120,9 +123,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "targets": summary.targets,
         "school_count": summary.schools,
         "can_edit": has_perm(request.user, "monitoring.edit", period.municipality),
-        "can_close": period.is_open
-        and has_perm(request.user, "monitoring.edit", period.municipality)
-        and has_perm(request.user, "municipality.edit", period.municipality),
+        "can_close": period.is_open and can_lock,
+        "can_reopen": not period.is_open and can_lock,
         "other_periods": MonitoringPeriod.objects.filter(municipality=period.municipality)
         .exclude(pk=period.pk)
         .order_by("-year"),
@@ -295,13 +297,26 @@ def school_form(request: HttpRequest, pk: int, school_pk: int) -> HttpResponse:
         "form": form,
         "totals": totals,
         "fieldsets": fieldsets,
-        "computed": [
-            r
-            for r in _school_rows(period, school)
-            if r["value"] is not None and r["value"].origin in ("results", "records")
-        ],
+        "computed": _computed_rows(period, school),
     }
     return render(request, "monitoring/school_form.html", context)
+
+
+def _computed_rows(period: MonitoringPeriod, school: School) -> list[dict[str, Any]]:
+    """The school's values no one types: dynamics and teacher records on its slots, risk-factor flags (2.2)."""
+    rows = [
+        r
+        for r in _school_rows(period, school)
+        if r["value"] is not None and r["value"].origin in ("results", "records")
+    ]
+    detail = derive.school_detail(period, school.pk)
+    for ind in period.indicator_set.indicators.filter(derivation="share_of_schools_with_risk_factor"):
+        for sub in ind.municipal_slots:
+            v = detail.get((ind.pk, sub))
+            if v is not None:
+                slot = Slot(ind, sub, "municipal")
+                rows.append({"slot": slot, "value": v, "shown": "фактор выявлен" if v.bool_value else "нет"})
+    return rows
 
 
 @login_required
@@ -442,12 +457,30 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a closed period again, with a reason (coordinator only, like closing)."""
+    period = _period(request, pk, "monitoring.edit")
+    if not has_perm(request.user, "municipality.edit", period.municipality):
+        raise Http404("Нет доступа или объект не найден.")
+    try:
+        services.reopen_period(period, reason=request.POST.get("reason", ""), by=request.user)
+        messages.success(request, f"Период {period.year} г. снова открыт; причина записана в журнал.")
+    except services.MonitoringError as exc:
+        messages.error(request, str(exc))
+    return redirect(period)
+
+
+@login_required
+@require_POST
 def refresh(request: HttpRequest, pk: int) -> HttpResponse:
-    """Recompute the schools' dynamics from the stored assessment results."""
+    """Recompute the values computed from stored data: dynamics (results) and risk factors (risk data)."""
     period = _period(request, pk, "monitoring.edit")
     try:
-        n = services.refresh_dynamics(period, by=request.user)
-        messages.success(request, f"Динамика пересчитана по загруженным результатам (значений: {n}).")
+        n = services.refresh_computed(period, by=request.user)
+        messages.success(
+            request,
+            f"Пересчитаны значения из загруженных данных — динамика и факторы риска (значений: {n}).",
+        )
     except services.MonitoringError as exc:
         messages.error(request, str(exc))
     return redirect(period)

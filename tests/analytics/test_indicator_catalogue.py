@@ -490,6 +490,15 @@ def _broken(mutate: Any) -> dict[str, Any]:
         (lambda d: d["indicators"][1].update(municipal_type="status3"), "9.2", "status_labels", "present"),
         (lambda d: d["indicators"][1].update(source_lines=["9-3"]), "9.2", "source_lines", "9-3"),
         (
+            lambda d: d["indicators"][0].update(
+                derivation="share_of_schools_with_risk_factor",
+                subitems=[{"code": "no_canteen", "label": "нет столовой", "levels": ["municipal"]}],
+            ),
+            "9.1",
+            "subitems",
+            "неизвестные: no_canteen",
+        ),
+        (
             lambda d: d["indicators"][1].update(subitems=[{"code": "a", "label": "А", "levels": ["school"]}]),
             "9.2",
             "levels",

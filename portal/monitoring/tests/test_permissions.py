@@ -143,3 +143,37 @@ def test_the_school_entry_leads_to_the_open_period(
     response = client.get(reverse("monitoring:school_entry", args=[periods["S1"].pk]))
     assert response["Location"] == reverse("monitoring:school", args=[periods["P"].pk, periods["S1"].pk])
     assert client.get(reverse("monitoring:school_entry", args=[periods["S3"].pk])).status_code == 404
+
+
+def test_only_the_coordinator_reopens_a_closed_period_with_a_reason(
+    client: Client, periods: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    from portal.audit.models import AuditEntry
+
+    services.close_period(periods["P"], by=None)
+    url = reverse("monitoring:reopen", args=[periods["P"].pk])
+    for role, scope in (("method_centre", "M"), ("school_team", "S1"), ("region_viewer", "R")):
+        client.force_login(user_with_role(role, scope))
+        assert client.post(url, {"reason": "ошибка"}).status_code == 404
+    coordinator = user_with_role("coordinator", "M")
+    client.force_login(coordinator)
+    page = client.get(reverse("monitoring:period", args=[periods["P"].pk])).content.decode()
+    assert "Открыть период снова" in page
+    # without a reason: refused with a message, still closed
+    response = client.post(url, {"reason": "  "}, follow=True)
+    assert "Укажите причину" in response.content.decode()
+    periods["P"].refresh_from_db()
+    assert periods["P"].status == MonitoringPeriod.Status.CLOSED
+    client.post(url, {"reason": "СОШ № 1 прислала исправленные данные"})
+    periods["P"].refresh_from_db()
+    assert periods["P"].status == MonitoringPeriod.Status.OPEN and periods["P"].frozen == {}
+    entry = AuditEntry.objects.filter(action="monitoring.period.reopened").get()
+    assert entry.data == {"reason": "СОШ № 1 прислала исправленные данные"} and entry.actor == coordinator
+    # open again: the school's write is accepted
+    from portal.monitoring.tests.conftest import slot
+
+    sub = SchoolSubmission.objects.get(period=periods["P"], school=periods["S1"])
+    services.save_school_values(sub, {"5.4|": {"bool_value": True}}, [slot(periods["P"], "5.4")], by=None)
+    assert IndicatorValue.objects.get(
+        period=periods["P"], school=periods["S1"], indicator__code="5.4"
+    ).bool_value

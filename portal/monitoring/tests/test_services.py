@@ -264,7 +264,7 @@ def test_dynamics_come_from_the_stored_results(period: MonitoringPeriod, world: 
             n=20,
             mean_pct=pct,
         )
-    assert services.refresh_dynamics(period, by=None) == 2
+    assert services.refresh_computed(period, by=None) == 2
     value = IndicatorValue.objects.get(
         period=period, school=world["S1"], indicator__code="7.1", subitem="russian"
     )
@@ -273,6 +273,47 @@ def test_dynamics_come_from_the_stored_results(period: MonitoringPeriod, world: 
     row = _row(period, "7.1", "russian")
     assert row.value == pytest.approx(50.0)
     assert row.derived is not None and row.derived.bucket == "gt30"
+
+
+def test_risk_factor_shares_of_2_2_come_from_the_schools_risk_data(
+    period: MonitoringPeriod, world: dict[str, Any]
+) -> None:
+    from portal.results.models import RiskInput
+
+    batch = ImportBatch.objects.create(
+        municipality=world["M"], kind="risk", filename="risk.xlsx", sha256="1" * 64, status="imported"
+    )
+    # S1: 2 vacancies, 100 Мбит/с, 80 % categories; S2: none, 20 Мбит/с, categories unknown.
+    # S3 (another municipality) has a vacancy and must not count.
+    for school, vacancies, mbps, categories in (
+        ("S1", 2, 100.0, 80.0),
+        ("S2", 0, 20.0, None),
+        ("S3", 5, 1.0, 1.0),
+    ):
+        RiskInput.objects.create(
+            school=world[school],
+            batch=batch,
+            year=2024,
+            staff_vacancies=vacancies,
+            internet_mbps=mbps,
+            share_category_first_highest=categories,
+        )
+    # 3 flags known for S1 and 2 for S2 (categories unknown); trained and equipment unknown for both
+    assert services.refresh_computed(period, by=None) == 5
+    flag = IndicatorValue.objects.get(
+        period=period, school=world["S2"], indicator__code="2.2", subitem="internet_slow"
+    )
+    assert flag.bool_value is True and flag.text.endswith("(порог: менее 50 Мбит/с) — фактор выявлен.")
+    # Thresholds of SEED-B Прил. 1 (002:95-107): vacancies > 0 → S1 only: 1 of 2 schools = 50 %
+    assert _row(period, "2.2", "staff_vacancies").value == pytest.approx(50.0)
+    # Internet < 50 Мбит/с → S2 only: 1 of 2 = 50 %
+    assert _row(period, "2.2", "internet_slow").value == pytest.approx(50.0)
+    # categories < 70 %: S1 has 80 % (no), S2 unknown (left out) → 0 of 1 = 0 %
+    row = _row(period, "2.2", "low_categories")
+    assert row.value == pytest.approx(0.0)
+    assert row.derived is not None and "с выявленным фактором риска: 0 из 1" in row.derived.explanation_ru
+    # no data at all for training → no value
+    assert _row(period, "2.2", "low_training").value is None
 
 
 def test_open_period_takes_targets_from_the_published_identification(

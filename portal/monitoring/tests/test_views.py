@@ -170,3 +170,21 @@ def test_the_sparkline_is_drawn_with_svg_numbers() -> None:
     assert spark["dots"] == [("4.0", "15.0"), ("92.0", "12.0")]  # text, never a decimal comma
     assert spark["title"] == "2023: 33,3; 2024: нет данных; 2025: 50"
     assert sparkline([(2024, 10.0)])["points"] == ""  # one year: no line
+
+
+def test_the_school_form_shows_its_risk_factor_flags_read_only(
+    client: Client, period: MonitoringPeriod, world: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    from portal.results.models import ImportBatch, RiskInput
+
+    batch = ImportBatch.objects.create(
+        municipality=world["M"], kind="risk", filename="risk.xlsx", sha256="2" * 64, status="imported"
+    )
+    RiskInput.objects.create(school=world["S1"], batch=batch, year=2024, internet_mbps=20.0)
+    services.refresh_computed(period, by=None)
+    client.force_login(user_with_role("school_team", "S1"))
+    page = client.get(reverse("monitoring:school_form", args=[period.pk, world["S1"].pk])).content.decode()
+    section = page[page.index("Рассчитано, а не введено") :]
+    # 20 Мбит/с < 50 (SEED-B 002:95-107) → the factor holds; no input field for it
+    assert "Низкий уровень Интернета: 20 (порог: менее 50 Мбит/с) — фактор выявлен." in section
+    assert "internet_slow_bool" not in page
