@@ -11,7 +11,11 @@ MODULES = [
     "opora.aggregate",
     "opora.classify",
     "opora.config",
+    "opora.indicators",
+    "opora.measures_catalogue",
+    "opora.recommendations",
     "opora.regression",
+    "opora.roadmap_catalogue",
     "opora.shrinkage",
     "opora.standardize",
 ]
