@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "portal.roadmap",
     "portal.programs",
     "portal.public",
+    "portal.jobs",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 X_FRAME_OPTIONS = "DENY"
+
+# Background jobs (docs/decisions/0005): "thread" runs a job in the web process after its request commits (one
+# process: `make run`, a small server); "worker" leaves it to `manage.py run_jobs` processes (production with several
+# gunicorn workers); "inline" runs it at once (tests).
+OPORA_JOBS_MODE = env_str("OPORA_JOBS_MODE", "thread")
 
 LOGGING = {
     "version": 1,

@@ -10,3 +10,4 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+OPORA_JOBS_MODE = "inline"

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("portal.roadmap.urls")),
     path("", include("portal.programs.urls")),
     path("", include("portal.public.urls")),
+    path("", include("portal.jobs.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
