@@ -106,8 +106,8 @@ FACTS: Final[dict[str, Fact]] = {
     "share_teachers_iom": Fact("Доля педагогов с индивидуальным образовательным маршрутом", "pct"),
     "has_mentoring": Fact("В школе действует наставничество", "bool"),
     "has_partnership": Fact("Есть договор о сетевом взаимодействии со школой-лидером", "bool"),
-    "indicators_not_met": Fact("Показателей мониторинга ниже цели года", "count"),
-    "indicators_not_met_list": Fact("Показатели ниже цели", "text"),
+    "indicators_not_met": Fact("Показателей мониторинга с ответом школы «нет»", "count"),
+    "indicators_not_met_list": Fact("Показатели с ответом «нет»", "text"),
     # dynamics of results (methodology M1)
     "negative_dynamics_count": Fact("Процедур и предметов со снижением результата", "count"),
     "negative_dynamics_list": Fact("Снижение результатов", "text"),

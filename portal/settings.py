@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "portal.programs",
     "portal.public",
     "portal.jobs",
+    "portal.reports",
 ]
 
 MIDDLEWARE = [

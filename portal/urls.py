@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("portal.programs.urls")),
     path("", include("portal.public.urls")),
     path("", include("portal.jobs.urls")),
+    path("", include("portal.reports.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

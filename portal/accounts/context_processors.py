@@ -35,6 +35,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     links.append(
                         (reverse("public:municipal", args=[a.municipality_id]), "Публичная страница")
                     )
+                if has_perm(user, "reports.view", a.municipality):
+                    links.append((reverse("reports:index", args=[a.municipality_id]), "Отчёты"))
                 if has_perm(user, "imports.run", a.municipality):
                     links.append((reverse("results:data", args=[a.municipality_id]), "Данные"))
                 if has_perm(user, "audit.view", a.municipality):
@@ -49,6 +51,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     links.append((reverse("roadmap:school", args=[a.school_id]), "Дорожная карта"))
                 if has_perm(user, "public.submit", a.school):
                     links.append((reverse("public:school", args=[a.school_id]), "Публичная страница"))
+                links.append((reverse("reports:card", args=[a.school_id]), "Рекомендации"))
         if user.is_staff:
             links.append((reverse("admin:index"), "Администрирование"))
     # A user with two roles in one municipality would get its links twice: keep the first of each.

@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "staff.aggregate",
             "partnerships.edit",
             "public.manage",
+            "reports.view",
+            "reports.run",
         }
     ),
     Role.METHOD_CENTRE: frozenset(
@@ -65,6 +67,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "programs.view",
             "measures.edit",
             "public.manage",
+            "reports.view",
+            "reports.run",
         }
     ),
     # A school team sees the identification of its own school only, and only once the run is published.
@@ -83,6 +87,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "programs.edit",
             "risk.edit",
             "public.submit",  # drafts of its own school's public documents; the coordinator publishes
+            "reports.view",
         }
     ),
     Role.REGION_VIEWER: frozenset(
@@ -95,6 +100,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "roadmap.view",
             "staff.aggregate",  # numbers only: never a teacher's name
             "programs.view",
+            "reports.view",
         }
     ),
 }
