@@ -463,10 +463,15 @@ def _rule(path: Path, raw: Any, seen: set[str], measures: frozenset[str]) -> Rec
 
 
 def load_rules(
-    path: str | PathLike[str] | None = None, *, text: str | None = None, measures: Sequence[str] | None = None
+    path: str | PathLike[str] | None = None,
+    *,
+    text: str | None = None,
+    name: str = "правила.yaml",
+    measures: Sequence[str] | None = None,
 ) -> RuleBook:
-    """Load and validate a rules file (or its ``text``); raise :class:`CatalogueError` naming rule and field."""
-    where = Path(path) if path is not None else RULES_FILE
+    """Load and validate a rules file (or its ``text``, called ``name`` in messages); raise :class:`CatalogueError`
+    naming the rule and the field."""
+    where = Path(path) if path is not None else (Path(name) if text is not None else RULES_FILE)
     try:
         data = yaml.safe_load(text if text is not None else where.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

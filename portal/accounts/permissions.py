@@ -69,6 +69,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "public.manage",
             "reports.view",
             "reports.run",
+            "recommendations.edit",
         }
     ),
     # A school team sees the identification of its own school only, and only once the run is published.

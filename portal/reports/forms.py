@@ -18,3 +18,15 @@ class ReportForm(forms.Form):
         self.fields["year"].choices = [(y, f"{y} г.") for y in years]
         if years:
             self.fields["year"].initial = years[0]
+
+
+class RulesForm(forms.Form):
+    text = forms.CharField(
+        label="Правила (YAML)",
+        widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false", "class": "code"}),
+        help_text=(
+            "Формат описан в начале файла. Для каждого правила нужны пример, на котором оно срабатывает (fires), "
+            "и близкий пример, на котором не срабатывает (near_miss): правила проверяются целиком перед сохранением."
+        ),
+    )
+    comment = forms.CharField(label="Что изменено", max_length=300)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from django.utils import timezone
 
-from opora.recommendations import Recommendation, builtin_rules, recommend
+from opora.recommendations import Recommendation, recommend
 from portal.identification.models import SHORT_LABELS, IdentificationRun, SchoolOutcome, category_label
 from portal.reports import charts
 from portal.reports.document import (
@@ -29,6 +29,7 @@ from portal.reports.document import (
     to_pdf,
 )
 from portal.reports.facts import YearData, authority_facts, load_year, school_facts
+from portal.reports.services import active_rules
 from portal.schools.models import Municipality, School
 
 Progress = Callable[[float, str], None]
@@ -264,7 +265,7 @@ class IdentificationReport(ReportType):
             else:
                 report.add(Para(f"Категории школ не изменились по сравнению с расчётом {previous.year} г."))
         data = load_year(municipality, year)
-        found = recommend(authority_facts(data).values, builtin_rules(), scope="authority")
+        found = recommend(authority_facts(data).values, active_rules(), scope="authority")
         report.add(Heading("6. Рекомендации управлению образования"))
         report.add(*(_recommendation_blocks(found) or [Para("Значимых замечаний нет.")]))
         return report
@@ -339,7 +340,7 @@ class MonitoringReport(ReportType):
         if targeted:
             report.add(Figure(charts.targets_png(targeted), "Значения показателей и цели года"))
         report.add(Heading("3. Рекомендации управлению образования"))
-        book = builtin_rules()
+        book = active_rules()
         found = recommend(authority_facts(data).values, book, scope="authority")
         report.add(*(_recommendation_blocks(found) or [Para("Значимых замечаний нет.")]))
         report.add(Heading("4. Адресные рекомендации школам"))
@@ -360,7 +361,7 @@ def school_card(
     """The school's card: categories with reasons, risk data, monitoring answers, dynamics, recommendations."""
     data = load_year(school.municipality, year)
     facts = school_facts(data, school)
-    found = recommend(facts.values, builtin_rules(), only_significant=only_significant)
+    found = recommend(facts.values, active_rules(), only_significant=only_significant)
     report = Report(
         _authority(school.municipality),
         f"Карточка школы: {school.name}",

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from opora.indicator_catalogue import CatalogueError
 from opora.measures_catalogue import builtin_library
 from portal.accounts.permissions import has_perm
 from portal.identification.models import IdentificationRun
@@ -16,8 +17,10 @@ from portal.jobs import services as jobs
 from portal.lib.access import get_for
 from portal.monitoring.models import MonitoringPeriod
 from portal.reports.document import DOCX_MIME, PDF_MIME, to_docx, to_html, to_pdf
-from portal.reports.forms import ReportForm
+from portal.reports.forms import ReportForm, RulesForm
+from portal.reports.models import RuleBookVersion
 from portal.reports.registry import REGISTRY, school_card
+from portal.reports.services import active_text, save_rules
 from portal.results.models import AssessmentResult
 from portal.schools.models import Municipality, School
 
@@ -113,4 +116,33 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
             "items": items,
             "preview": to_html(report, standalone=False),
         },
+    )
+
+
+@login_required
+def rules(request: HttpRequest, pk: int) -> HttpResponse:
+    """The recommendation rules in force (YAML) and their versions; the method centre edits them."""
+    municipality = get_for(request, Municipality, "reports.view", pk=pk)
+    can_edit = has_perm(request.user, "recommendations.edit", municipality)
+    form = RulesForm(request.POST or None, initial={"text": active_text()})
+    if request.method == "POST":
+        if not can_edit:
+            raise Http404("Нет доступа или объект не найден.")
+        if form.is_valid():
+            try:
+                version = save_rules(
+                    form.cleaned_data["text"], comment=form.cleaned_data["comment"], by=request.user
+                )
+            except CatalogueError as exc:
+                form.add_error("text", str(exc))
+            else:
+                messages.success(
+                    request, f"Правила сохранены ({version.rules}); они действуют для новых отчётов."
+                )
+                return redirect("reports:rules", pk=municipality.pk)
+    versions = RuleBookVersion.objects.select_related("created_by")[:20]
+    return render(
+        request,
+        "reports/rules.html",
+        {"municipality": municipality, "form": form, "can_edit": can_edit, "versions": versions},
     )
