@@ -14,6 +14,7 @@ and the field. Rule expressions are parsed by a tiny parser of our own (never ``
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -703,8 +704,9 @@ def load_measures(
     return tuple(out)
 
 
+@functools.cache
 def builtin_library() -> MeasuresLibrary:
-    """The shipped catalogues: risk factors, municipal factors and measures, cross-validated."""
+    """The shipped catalogues: risk factors, municipal factors and measures, cross-validated (read once)."""
     factors = load_risk_factors()
     measures = load_measures(risk_factors=factors)
     return MeasuresLibrary(

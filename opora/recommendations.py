@@ -20,6 +20,7 @@ that are not there.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -485,6 +486,7 @@ def load_rules(
     return RuleBook(tuple(_rule(where, raw, seen, known) for raw in data["rules"]), str(where))
 
 
+@functools.cache
 def builtin_rules() -> RuleBook:
-    """The rules shipped with Опора (``opora/data/recommendations.yaml``)."""
+    """The rules shipped with Опора (``opora/data/recommendations.yaml``), read and checked once."""
     return load_rules(RULES_FILE)

@@ -50,16 +50,25 @@ class YearData:
         return self.runs.get(self.year) or (self.runs[max(self.runs)] if self.runs else None)
 
 
-def load_year(municipality: Municipality, year: int) -> YearData:
-    """Everything the facts of ``year`` need, in a fixed number of queries whatever the number of schools."""
+def load_year(municipality: Municipality, year: int, schools: list[int] | None = None) -> YearData:
+    """Everything the facts of ``year`` need, in a fixed number of queries whatever the number of schools.
+
+    ``schools`` narrows the read to those schools (a school card needs only its own rows); the authority's facts
+    need the whole municipality.
+    """
     runs: dict[int, IdentificationRun] = {}
     for run in IdentificationRun.objects.filter(
         municipality=municipality, status=IdentificationRun.Status.PUBLISHED, year__lte=year
     ).order_by("year", "published_at", "pk"):
         runs[run.year] = run  # the latest published run of each year wins
-    outcomes = {(o.run_id, o.school_id): o for o in SchoolOutcome.objects.filter(run__in=list(runs.values()))}
+    only = {"school_id__in": schools} if schools is not None else {}
+    outcomes = {
+        (o.run_id, o.school_id): o for o in SchoolOutcome.objects.filter(run__in=list(runs.values()), **only)
+    }
     risk: dict[int, RiskInput] = {}
-    for r in RiskInput.objects.filter(school__municipality=municipality, year__lte=year).order_by("year"):
+    for r in RiskInput.objects.filter(school__municipality=municipality, year__lte=year, **only).order_by(
+        "year"
+    ):
         risk[r.school_id] = r
     period = (
         MonitoringPeriod.objects.filter(municipality=municipality, year=year, indicator_set__code=SET_CODE)
@@ -69,10 +78,9 @@ def load_year(municipality: Municipality, year: int) -> YearData:
     submissions: dict[int, SchoolSubmission] = {}
     values: dict[int, list[IndicatorValue]] = defaultdict(list)
     if period is not None:
-        submissions = {s.school_id: s for s in SchoolSubmission.objects.filter(period=period)}
-        for v in IndicatorValue.objects.filter(period=period, school__isnull=False).select_related(
-            "indicator"
-        ):
+        submissions = {s.school_id: s for s in SchoolSubmission.objects.filter(period=period, **only)}
+        values_qs = IndicatorValue.objects.filter(period=period, school__isnull=False, **only)
+        for v in values_qs.select_related("indicator"):
             assert v.school_id is not None
             values[v.school_id].append(v)
     return YearData(municipality, year, runs, outcomes, risk, period, submissions, dict(values))

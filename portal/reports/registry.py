@@ -359,7 +359,7 @@ def school_card(
     school: School, year: int, *, only_significant: bool = True
 ) -> tuple[Report, list[Recommendation]]:
     """The school's card: categories with reasons, risk data, monitoring answers, dynamics, recommendations."""
-    data = load_year(school.municipality, year)
+    data = load_year(school.municipality, year, schools=[school.pk])
     facts = school_facts(data, school)
     found = recommend(facts.values, active_rules(), only_significant=only_significant)
     report = Report(

@@ -1,0 +1,25 @@
+"""The portal's benchmark scripts run end to end in quick mode (they must not rot between full runs)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("bench_monitoring.py", "dashboard after a write"),
+        ("bench_reports.py", "monitoring report docx"),
+    ],
+)
+def test_it_runs_in_quick_mode(script: str, expected: str) -> None:
+    out = subprocess.run(
+        [sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True, check=True, timeout=600
+    )
+    assert expected in out.stdout and " quick" in out.stdout
