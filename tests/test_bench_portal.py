@@ -20,6 +20,10 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
 )
 def test_it_runs_in_quick_mode(script: str, expected: str) -> None:
     out = subprocess.run(
-        [sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True, check=True, timeout=600
+        [sys.executable, str(BENCH / script), "--quick"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
     )
     assert expected in out.stdout and " quick" in out.stdout
