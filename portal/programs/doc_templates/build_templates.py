@@ -11,107 +11,17 @@ Tags: ``{{ … }}`` values, ``{%p … %}`` paragraph loops, ``{%tr … %}`` tabl
 from __future__ import annotations
 
 import datetime
-import zipfile
 from pathlib import Path
 
 from docx import Document
-from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt
+from docx.shared import Mm
+
+from portal.lib.docx_build import base_styles, margins, page_number, repeat_header, save_reproducibly
 
 OUT = Path(__file__).resolve().parent / "program.docx"
-FONT = "Times New Roman"
-
-
-def _font(style, size: float, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
-    style.font.name = FONT
-    style.font.size = Pt(size)
-    style.font.bold = bold
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.append(fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
-
-
-def _styles(doc) -> None:  # type: ignore[no-untyped-def]
-    normal = doc.styles["Normal"]
-    _font(normal, 14)
-    pf = normal.paragraph_format
-    pf.first_line_indent = Cm(1.25)
-    pf.line_spacing = 1.5
-    pf.space_after = Pt(0)
-    pf.space_before = Pt(0)
-    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    heading = doc.styles.add_style("Opora Heading", 1)
-    heading.base_style = normal
-    _font(heading, 14, bold=True)
-    heading.paragraph_format.first_line_indent = Cm(0)
-    heading.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    heading.paragraph_format.space_before = Pt(12)
-    heading.paragraph_format.space_after = Pt(6)
-    heading.paragraph_format.keep_with_next = True
-    center = doc.styles.add_style("Opora Center", 1)
-    center.base_style = normal
-    center.paragraph_format.first_line_indent = Cm(0)
-    center.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    right = doc.styles.add_style("Opora Right", 1)
-    right.base_style = normal
-    right.paragraph_format.first_line_indent = Cm(0)
-    right.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    right.paragraph_format.line_spacing = 1.0
-    caption = doc.styles.add_style("Opora Caption", 1)
-    caption.base_style = normal
-    caption.paragraph_format.first_line_indent = Cm(0)
-    caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    caption.paragraph_format.keep_with_next = True
-    caption.paragraph_format.space_before = Pt(6)
-    table = doc.styles.add_style("Opora Table", 1)
-    table.base_style = normal
-    _font(table, 12)
-    table.paragraph_format.first_line_indent = Cm(0)
-    table.paragraph_format.line_spacing = 1.0
-    table.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    small = doc.styles.add_style("Opora Table Small", 1)
-    small.base_style = table
-    _font(small, 10)
-
-
-def _margins(section, *, landscape: bool = False) -> None:  # type: ignore[no-untyped-def]
-    if landscape:
-        section.orientation = WD_ORIENT.LANDSCAPE
-        section.page_width, section.page_height = Mm(297), Mm(210)
-        section.left_margin, section.right_margin = Mm(20), Mm(20)
-        section.top_margin, section.bottom_margin = Mm(30), Mm(15)
-    else:
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.left_margin, section.right_margin = Mm(30), Mm(15)
-        section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-
-
-def _page_number(section) -> None:  # type: ignore[no-untyped-def]
-    section.different_first_page_header_footer = True
-    p = section.footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.first_line_indent = Cm(0)
-    run = p.add_run()
-    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = text
-        run._r.append(el)
-    run.font.size = Pt(12)
-    run.font.name = FONT
 
 
 def _p(doc, text: str = "", style: str | None = None, bold: bool = False):  # type: ignore[no-untyped-def]
@@ -154,18 +64,16 @@ def _table(
                 run.bold = True
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for r in range(len(heads)):
-        tr_pr = table.rows[r]._tr.get_or_add_trPr()
-        el = OxmlElement("w:tblHeader")
-        tr_pr.append(el)
+        repeat_header(table.rows[r])
     return table
 
 
 def build(path: Path = OUT) -> Path:
     doc = Document()
-    _styles(doc)
+    base_styles(doc)
     section = doc.sections[0]
-    _margins(section)
-    _page_number(section)
+    margins(section)
+    page_number(section)
 
     # Title page.
     _p(doc, "{{ authority }}", "Opora Center")
@@ -264,7 +172,7 @@ def build(path: Path = OUT) -> Path:
 
     # Appendices on landscape pages.
     wide = doc.add_section(WD_SECTION.NEW_PAGE)
-    _margins(wide, landscape=True)
+    margins(wide, landscape=True)
     _p(doc, "Приложение 1", "Opora Right")
     _p(doc, "Календарный график реализации программы на {{ school_year }} учебный год", "Opora Heading")
     months = [f"{{{{ month_names[{i}] }}}}" for i in range(12)]
@@ -322,18 +230,8 @@ def build(path: Path = OUT) -> Path:
     props.created = props.modified = datetime.datetime(2024, 1, 1)
     props.last_modified_by = "Опора"
     props.revision = 1
-    doc.save(str(path))
-    _fix_zip_dates(path)
+    save_reproducibly(doc, path)
     return path
-
-
-def _fix_zip_dates(path: Path) -> None:
-    """Rewrite the .docx (a zip) with one fixed timestamp per entry, so that a rebuild gives the same bytes."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for name, data in entries:
-            out.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
 
 
 if __name__ == "__main__":
