@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.audit.services import record
@@ -188,7 +188,6 @@ def run_pending(limit: int | None = None) -> int:
     """Run queued jobs one after another until none is left (or ``limit`` ran); return how many ran."""
     count = 0
     while limit is None or count < limit:
-        close_old_connections()
         if run() is None:
             break
         count += 1

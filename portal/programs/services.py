@@ -750,7 +750,53 @@ def approve(program: Program, *, by: Any) -> Program:
         )
         program.save()
         record(program, "programs.program.approved", by=by, before=before, after=snapshot(program))
+        feed_roadmap(program, by=by)
     return program
+
+
+def roadmap_items(program: Program) -> list[Any]:
+    """The program's measures × years as items of the school's roadmap (portal.roadmap tracks them).
+
+    A measure counts in each year of the program its dates touch (no dates: every year); it is due on its end
+    date in the year it ends, otherwise by 31 December. Its roadmap direction is its first direction (1 if none).
+    """
+    from portal.roadmap.services import SchoolItem
+
+    items = []
+    for m in program.measures.all():
+        for year in range(program.year_from, program.year_to + 1):
+            if (m.start is not None and m.start.year > year) or (m.end is not None and m.end.year < year):
+                continue
+            items.append(
+                SchoolItem(
+                    title=m.title,
+                    direction=int(m.directions[0]) if m.directions else 1,
+                    responsible=m.responsible,
+                    year=year,
+                    due_date=m.end if m.end is not None and m.end.year == year else None,
+                    expected_result=m.expected_result,
+                    evidence_wanted=(m.evidence,) if m.evidence.strip() else (),
+                    key=m.code or "",
+                )
+            )
+    return items
+
+
+def feed_roadmap(program: Program, *, by: Any) -> None:
+    """Put an approved program's measures into the school's tracked roadmap (one roadmap per program kind).
+
+    A new approved version replaces the measures of the previous one; statuses, comments and documents of the
+    measures that remain are kept (portal.roadmap.services.upsert_school_items).
+    """
+    from portal.roadmap.services import upsert_school_items
+
+    upsert_school_items(
+        program.school,
+        f"{program.kind}:{program.school_id}",
+        roadmap_items(program),
+        by=by,
+        title=f"{program.get_kind_display()}, версия {program.version} ({program.year_from}–{program.year_to})",
+    )
 
 
 def publish(program: Program, *, by: Any) -> Program:

@@ -205,7 +205,7 @@ def _check_school_items(items: Sequence[SchoolItem]) -> None:
 
 
 def upsert_school_items(
-    school: School, source_key: str, items: Sequence[SchoolItem], *, by: Any = None
+    school: School, source_key: str, items: Sequence[SchoolItem], *, by: Any = None, title: str = ""
 ) -> UpsertResult:
     """Put a school's roadmap from one source (e.g. ``"shppko:<program id>"``) into the tracking model.
 
@@ -232,7 +232,7 @@ def upsert_school_items(
             evidence = list(dict.fromkeys(e for y in years for e in y.evidence_wanted if e.strip()))
             fields = {
                 "municipality": school.municipality,
-                "source_title": f"Дорожная карта школы ({source_key})",
+                "source_title": title or f"Дорожная карта школы ({source_key})",
                 "position": position,
                 "direction": first.direction,
                 "direction_title": "",

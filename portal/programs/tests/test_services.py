@@ -212,3 +212,29 @@ def test_import_reports_an_absurd_year_instead_of_failing(world: dict[str, Any],
     assert report.errors == [
         "Файл p.xlsx, лист «Профиль», строка 2, столбец «Год»: ожидается год (например 2023), а не «1e400»."
     ]
+
+
+def test_an_approved_program_feeds_the_schools_roadmap_and_a_new_version_keeps_its_statuses(
+    program: Program,
+) -> None:
+    import datetime
+
+    from portal.roadmap.models import RoadmapEntry, RoadmapItem
+    from portal.roadmap.services import set_status
+
+    complete(program)
+    m10 = program.measures.get(code="M10")
+    services.update_measures(
+        program, {m10.pk: {"start": datetime.date(2023, 9, 1), "end": datetime.date(2024, 5, 31)}}, by=None
+    )
+    services.approve(program, by=None)
+    items = RoadmapItem.objects.filter(school=program.school, source=f"shppko:{program.school_id}")
+    assert items.count() == program.measures.count()
+    # M10 runs 01.09.2023–31.05.2024: a roadmap entry for 2023 (due 31.12.2023) and 2024 (due on its end date)
+    entries = RoadmapEntry.objects.filter(item__school=program.school, item__code="M10").order_by("year")
+    assert [(e.year, e.due_dates) for e in entries] == [(2023, ["2023-12-31"]), (2024, ["2024-05-31"])]
+    set_status(entries[0], "done", by=None, done_on=datetime.date(2023, 12, 20))
+    copy = services.new_version(program, by=None)
+    services.approve(copy, by=None)
+    kept = RoadmapEntry.objects.get(item__school=program.school, item__code="M10", year=2023)
+    assert kept.status == "done"  # the same measure in the new version keeps what was recorded

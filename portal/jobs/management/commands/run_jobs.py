@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
 
 from portal.jobs import services
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
+            if not connection.in_atomic_block:  # (a test calls the command inside its transaction)
+                close_old_connections()  # a long-lived worker drops broken or expired connections between polls
             stale = services.fail_stale(minutes=options["stale_minutes"])
             if stale:
                 self.stderr.write(f"Прерванных задач отмечено: {stale}")
