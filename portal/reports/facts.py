@@ -14,6 +14,7 @@ from typing import Any
 from opora.indicators import fmt_num
 from portal.identification.models import IdentificationRun, SchoolOutcome
 from portal.monitoring.models import IndicatorValue, MonitoringPeriod, SchoolSubmission
+from portal.programs.models import Program, RiskLevel
 from portal.results.models import RiskInput
 from portal.schools.models import Municipality, School
 
@@ -44,6 +45,10 @@ class YearData:
     period: MonitoringPeriod | None
     submissions: dict[int, SchoolSubmission]
     values: dict[int, list[IndicatorValue]]  # school id → its values in the period
+    programs: dict[tuple[int, str], Program] = field(default_factory=dict)  # (school, kind) → latest approved
+    risk_levels: dict[int, tuple[int, dict[str, tuple[str, str]]]] = field(default_factory=dict)
+    #: school id (None: the municipal roadmap) → overdue roadmap entries of years ≤ year, most overdue first
+    overdue: dict[int | None, list[str]] = field(default_factory=dict)
 
     @property
     def run(self) -> IdentificationRun | None:
@@ -83,7 +88,52 @@ def load_year(municipality: Municipality, year: int, schools: list[int] | None =
         for v in values_qs.select_related("indicator"):
             assert v.school_id is not None
             values[v.school_id].append(v)
-    return YearData(municipality, year, runs, outcomes, risk, period, submissions, dict(values))
+    data = YearData(municipality, year, runs, outcomes, risk, period, submissions, dict(values))
+    _load_programs_and_profiles(data, only)
+    _load_overdue(data, schools)
+    return data
+
+
+def _load_programs_and_profiles(data: YearData, only: dict[str, Any]) -> None:
+    """Approved (or published) programs of the Конструктор and the latest risk profile of a year ≤ year."""
+    for program in Program.objects.filter(
+        school__municipality=data.municipality,
+        status__in=[Program.Status.APPROVED, Program.Status.PUBLISHED],
+        **only,
+    ).order_by("version"):
+        data.programs[(program.school_id, program.kind)] = program
+    for level in (
+        RiskLevel.objects.filter(
+            profile__school__municipality=data.municipality, profile__year__lte=data.year, **_prefixed(only)
+        )
+        .select_related("profile", "factor")
+        .order_by("profile__year")
+    ):
+        school_id, year = level.profile.school_id, level.profile.year
+        known = data.risk_levels.get(school_id)
+        if known is None or known[0] < year:
+            known = (year, {})
+            data.risk_levels[school_id] = known
+        if known[0] == year:
+            known[1][level.factor.code] = (level.level, level.factor.title)
+
+
+def _prefixed(only: dict[str, Any]) -> dict[str, Any]:
+    return {f"profile__{k}": v for k, v in only.items()}
+
+
+def _load_overdue(data: YearData, schools: list[int] | None) -> None:
+    from portal.roadmap.services import buckets, entries_for
+
+    if schools is None:  # the whole municipality: its roadmap and every school's
+        chosen = School.objects.filter(municipality=data.municipality)
+    else:
+        chosen = School.objects.filter(pk__in=schools)
+    entries = entries_for(data.municipality, schools=chosen, municipal=schools is None)
+    by_key = {str(e.pk): e for e in entries if e.year <= data.year}
+    for flagged in buckets(by_key.values()).overdue:
+        entry = by_key[flagged.entry.key]
+        data.overdue.setdefault(entry.item.school_id, []).append(f"{entry.item.measure} ({entry.year})")
 
 
 def years_low_results(data: YearData, school_id: int) -> int:
@@ -134,6 +184,27 @@ def school_facts(data: YearData, school: School) -> Facts:
         facts.put("equipment_complete", risk.equipment_complete, src)
     if data.period is not None:
         _monitoring_facts(facts, data, school)
+    for kind, name in ((Program.Kind.SHPPKO, "has_program"), (Program.Kind.FAILURE, "has_failure_program")):
+        program = data.programs.get((school.pk, kind))
+        if program is not None:  # an approved program outweighs the form's answer
+            when = f" {program.approved_at:%d.%m.%Y}" if program.approved_at else ""
+            facts.put(
+                name,
+                True,
+                f"Конструктор: {program.get_kind_display()} утверждена{when} (версия {program.version})",
+            )
+    profile = data.risk_levels.get(school.pk)
+    if profile is not None:
+        year, levels = profile
+        src = f"рисковый профиль {year} г."
+        for code, (level, _title) in levels.items():
+            facts.put(f"risk_{code}", float({"high": 3, "medium": 2, "low": 1}[level]), src)
+        high = [title for level, title in levels.values() if level == "high"]
+        facts.put("risk_high_count", float(len(high)), src)
+        facts.put("risk_high_list", "; ".join(high) or None, src)
+    overdue = data.overdue.get(school.pk, [])
+    facts.put("overdue_items", float(len(overdue)), "дорожная карта школы")
+    facts.put("overdue_list", "; ".join(overdue[:5]) or None, "дорожная карта школы")
     return facts
 
 
@@ -222,21 +293,21 @@ def authority_facts(data: YearData) -> Facts:
         facts.put(
             "shnor_stable_count", float(sum(1 for s in shnor if years_low_results(data, s.pk) >= 2)), src
         )
-        if data.period is not None:
-            per_school = {s.pk: school_facts(data, s).values for s in shnor}
+        per_school = {s.pk: school_facts(data, s).values for s in shnor}
+        facts.put(
+            "shnor_without_program",
+            float(sum(1 for s in shnor if per_school[s.pk].get("has_program") is not True)),
+            "Конструктор ШППКО (утверждённые программы) и мониторинг, показатель 1.3",
+        )
+        with_dynamics = [f for f in per_school.values() if "positive_dynamics_count" in f]
+        if with_dynamics:
+            positive = sum(1 for f in with_dynamics if f["positive_dynamics_count"] > 0)
             facts.put(
-                "shnor_without_program",
-                float(sum(1 for s in shnor if per_school[s.pk].get("has_program") is not True)),
-                f"мониторинг {data.year} г., показатель 1.3",
+                "share_shnor_positive_dynamics",
+                100.0 * positive / len(with_dynamics),
+                f"мониторинг {data.year} г., динамика (методика M1)",
             )
-            with_dynamics = [f for f in per_school.values() if "positive_dynamics_count" in f]
-            if with_dynamics:
-                positive = sum(1 for f in with_dynamics if f["positive_dynamics_count"] > 0)
-                facts.put(
-                    "share_shnor_positive_dynamics",
-                    100.0 * positive / len(with_dynamics),
-                    f"мониторинг {data.year} г., динамика (методика M1)",
-                )
+    facts.put("municipal_overdue", float(len(data.overdue.get(None, []))), "муниципальная дорожная карта")
     facts.put(
         "risk_data_missing",
         float(sum(1 for s in schools if s.pk not in data.risk)),

@@ -304,3 +304,53 @@ def test_the_method_centre_edits_the_rules_checked_as_a_whole(
     assert AuditEntry.objects.filter(action="reports.rules.saved").exists()
     _report, found = school_card(world["S1"], 2024)
     assert [r.rule for r in found] == ["R03", "R01"]  # R01 now importance 3, after R03 (importance 2)
+
+
+def test_facts_from_the_constructor_the_risk_profile_and_the_roadmaps(
+    world: dict[str, Any], runs: dict[int, IdentificationRun]
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from opora.recommendations import recommend
+    from portal.programs.models import Program, RiskFactor, RiskLevel, RiskProfile
+    from portal.reports.services import active_rules
+    from portal.roadmap.services import SchoolItem, upsert_school_items
+
+    Program.objects.create(
+        school=world["S1"],
+        kind="shppko",
+        status="approved",
+        title="ШППКО",
+        profile_year=2024,
+        approved_at=timezone.now(),
+    )
+    profile = RiskProfile.objects.create(school=world["S1"], year=2024)
+    for code, title, level in (
+        ("teacher_shortage", "Дефицит педагогических кадров", "high"),
+        ("low_parent_involvement", "Низкая вовлечённость родителей", "high"),
+        ("low_equipment", "Низкий уровень оснащения", "medium"),
+    ):
+        factor = RiskFactor.objects.create(code=code, title=title)
+        RiskLevel.objects.create(profile=profile, factor=factor, level=level, source="self_assessment")
+    # a school roadmap measure due 01.03.2024 and not done: overdue today (23.11.2026 and later)
+    upsert_school_items(
+        world["S1"],
+        "test",
+        [SchoolItem("Педсовет по итогам ВПР", 1, "директор", 2024, datetime.date(2024, 3, 1))],
+    )
+    facts = school_facts(load_year(world["M"], 2024, schools=[world["S1"].pk]), world["S1"]).values
+    assert (
+        facts["has_program"] is True
+        and facts["risk_teacher_shortage"] == 3.0
+        and facts["risk_low_equipment"] == 2.0
+    )
+    assert facts["risk_high_count"] == 2.0
+    assert facts["risk_high_list"] == "Дефицит педагогических кадров; Низкая вовлечённость родителей"
+    assert (facts["overdue_items"], facts["overdue_list"]) == (1.0, "Педсовет по итогам ВПР (2024)")
+    codes = [r.rule for r in recommend(facts, active_rules(), only_significant=False)]
+    # R07 (2 high risks), R08 (teacher shortage high), R19 (parents high), R27 (1 overdue); no R02 (program approved)
+    assert {"R07", "R08", "R19", "R27"} <= set(codes) and "R02" not in codes
+    authority = authority_facts(load_year(world["M"], 2024)).values
+    assert authority["shnor_without_program"] == 0.0  # S1, the only ШНОР, has an approved ШППКО
