@@ -26,7 +26,9 @@ def _job(request: HttpRequest, pk: int) -> Job:
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     item = _job(request, pk)
     template = "jobs/_status.html" if request.headers.get("HX-Request") else "jobs/job.html"
-    return render(request, template, {"job": item})
+    # A finished report can be put on the public page by those who publish there.
+    can_publish = item.kind == "reports.render" and has_perm(request.user, "public.manage", item.municipality)
+    return render(request, template, {"job": item, "can_publish": can_publish})
 
 
 @login_required

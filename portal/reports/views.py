@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -84,6 +84,43 @@ def start(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         by=request.user,
     )
     return redirect(job)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a finished report (a job's file) on the program's public page, section «Отчётные документы»."""
+    from django.core.exceptions import PermissionDenied
+
+    from portal.jobs.models import Job
+    from portal.public.models import Section
+    from portal.public.services import PublicError, publish_generated
+
+    job = get_object_or_404(Job.objects.select_related("municipality"), pk=pk, kind="reports.render")
+    if not has_perm(request.user, "public.manage", job.municipality):
+        raise Http404("Нет доступа или объект не найден.")
+    if job.status != Job.Status.DONE or not job.result:
+        raise PermissionDenied("Отчёт ещё не готов.")
+    with job.result.open("rb") as f:
+        content = f.read()
+    params = job.params
+    try:
+        doc = publish_generated(
+            job.municipality,
+            None,
+            Section.REPORTS,
+            job.title,
+            job.result_name,
+            content,
+            by=request.user,
+            publish_now=True,
+            key=f"reports:{params['report']}:{params['values'].get('year', '')}:{params['format']}",
+        )
+    except PublicError as exc:
+        messages.error(request, str(exc))
+        return redirect(job)
+    messages.success(request, "Отчёт опубликован на публичной странице программы; снять его можно там же.")
+    return redirect("public:document", pk=doc.pk)
 
 
 @login_required

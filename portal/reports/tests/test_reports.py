@@ -354,3 +354,31 @@ def test_facts_from_the_constructor_the_risk_profile_and_the_roadmaps(
     assert {"R07", "R08", "R19", "R27"} <= set(codes) and "R02" not in codes
     authority = authority_facts(load_year(world["M"], 2024)).values
     assert authority["shnor_without_program"] == 0.0  # S1, the only ШНОР, has an approved ШППКО
+
+
+def test_a_finished_report_is_published_on_the_public_page_by_the_coordinator_only(
+    client: Client,
+    world: dict[str, Any],
+    runs: dict[int, IdentificationRun],
+    user_with_role: Callable[..., Any],
+) -> None:
+    from portal.public.models import PublicDocument
+
+    coordinator = user_with_role("coordinator", "M")
+    client.force_login(coordinator)
+    client.post(
+        reverse("reports:start", args=[world["M"].pk, "identification"]),
+        {"identification-year": "2024", "identification-format": "pdf"},
+    )
+    job = Job.objects.get()
+    assert "Опубликовать на публичной странице" in client.get(job.get_absolute_url()).content.decode()
+    client.force_login(user_with_role("region_viewer", "R"))
+    assert "Опубликовать" not in client.get(job.get_absolute_url()).content.decode()
+    assert client.post(reverse("reports:publish", args=[job.pk])).status_code == 404
+    client.force_login(coordinator)
+    for _ in range(2):  # publishing the same report again replaces the file, not a second document
+        client.post(reverse("reports:publish", args=[job.pk]))
+    doc = PublicDocument.objects.get()
+    assert (doc.section, doc.status, doc.school) == ("reports", "published", None)
+    page = client.get(reverse("public:authority", args=[world["M"].code])).content.decode()
+    assert "Аналитическая справка о результатах идентификации, 2024 г. (PDF)" in page
