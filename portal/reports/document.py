@@ -154,7 +154,7 @@ table.small { font-size: 10pt; }
 ul { margin: 0 0 0.4em 12.5mm; padding: 0; }
 li { margin: 0 0 0.15em; text-align: justify; }
 .title-block { text-align: center; margin-bottom: 1.2em; }
-.title-block p { text-indent: 0; text-align: center; }
+.title-block p { text-indent: 0; text-align: center; hyphens: manual; }
 """
 
 
