@@ -149,7 +149,7 @@ def to_html(report: Report, *, standalone: bool = True) -> str:
 
 _EXTRA_CSS = """
 p.caption { text-indent: 0; margin: 0.6em 0 0.2em; font-size: 12pt; }
-p.note { font-size: 12pt; }
+p.note { font-size: 12pt; text-align: left; hyphens: manual; }
 table.small { font-size: 10pt; }
 ul { margin: 0 0 0.4em 12.5mm; padding: 0; }
 li { margin: 0 0 0.15em; text-align: justify; }
