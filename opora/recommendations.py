@@ -211,10 +211,10 @@ def format_fact(name: str, value: Value) -> str:
     if isinstance(value, str):
         return value
     if kind == "pct":
-        return f"{_num(value)} %"
+        return f"{_num(value)}\u00a0%"  # a no-break space: the number and its unit never part
     if kind == "pp":
         sign = "+" if value > 0 else ""
-        return f"{sign}{_num(value)} п.п."
+        return f"{sign}{_num(value)}\u00a0п.п."
     if kind == "count":
         return _num(value, 0)
     if kind == "level":

@@ -53,8 +53,8 @@ def test_a_school_case_worked_by_hand() -> None:
         "Результаты школы снизились по сравнению с прошлым годом (2): ОГЭ, математика: −6 п.п.; ВПР, русский язык, "
         "5 кл.: −2 п.п. Рекомендуется"
     )  # the list's closing «п.п.» and the template's full stop are one stop
-    assert ("Наибольшее снижение результата", "−6 п.п.") in r24.evidence
-    assert "Наибольшее снижение результата: −6 п.п. — условие «≤ −5» выполнено" in r24.conditions
+    assert ("Наибольшее снижение результата", "−6\u00a0п.п.") in r24.evidence
+    assert "Наибольшее снижение результата: −6\u00a0п.п. — условие «≤ −5» выполнено" in r24.conditions
     assert r24.measures == ("M25", "M86", "M85")
 
 
@@ -78,10 +78,14 @@ def test_authority_rules_do_not_mix_with_school_rules() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "shown"),
     [
-        ("share_trained_3y", 94.95, "95 %"),  # one decimal: the float 94.95 is 94.9500…03, so 95,0 → «95 %»
-        ("share_trained_3y", 87.25, "87,2 %"),
-        ("worst_change_pp", 3.0, "+3 п.п."),
-        ("worst_change_pp", -4.5, "−4,5 п.п."),
+        (
+            "share_trained_3y",
+            94.95,
+            "95\u00a0%",
+        ),  # one decimal: the float 94.95 is 94.9500…03, so 95,0 → «95 %»
+        ("share_trained_3y", 87.25, "87,2\u00a0%"),
+        ("worst_change_pp", 3.0, "+3\u00a0п.п."),
+        ("worst_change_pp", -4.5, "−4,5\u00a0п.п."),
         ("risk_teacher_shortage", 3.0, "высокий"),
         ("risk_teacher_shortage", 1.0, "низкий"),
         ("form_submitted", False, "нет"),
