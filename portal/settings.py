@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.lib.security.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -151,6 +152,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 X_FRAME_OPTIONS = "DENY"
+
+# Login throttling (portal/accounts/throttle.py): failures allowed per login name (an address gets four times as
+# many) and how long the lock lasts.
+OPORA_LOGIN_MAX_FAILURES = env_int("OPORA_LOGIN_MAX_FAILURES", 5)
+OPORA_LOGIN_LOCK_MINUTES = env_int("OPORA_LOGIN_LOCK_MINUTES", 15)
+# Content-Security-Policy (portal/lib/security.py): scripts only from this site, never inline.
+OPORA_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 # Background jobs (docs/decisions/0005): "thread" runs a job in the web process after its request commits (one
 # process: `make run`, a small server); "worker" leaves it to `manage.py run_jobs` processes (production with several
