@@ -17,10 +17,20 @@ from django.http import HttpRequest
 logger = logging.getLogger(__name__)
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address. Behind the local nginx (README) every request comes from 127.0.0.1, so the address nginx
+    appended last to X-Forwarded-For is used; a client cannot forge that last entry. Without a local proxy the
+    connection's own address is used and the header is ignored."""
+    remote = str(request.META.get("REMOTE_ADDR", "") or "")
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "") or "")
+    if remote in ("127.0.0.1", "::1") and forwarded:
+        return forwarded.split(",")[-1].strip() or remote
+    return remote or "unknown"
+
+
 def _keys(request: HttpRequest, username: str) -> list[str]:
     name = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:32]
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    return [f"login-fail:user:{name}", f"login-fail:addr:{address}"]
+    return [f"login-fail:user:{name}", f"login-fail:addr:{client_address(request)}"]
 
 
 def _limit() -> tuple[int, int]:
@@ -40,7 +50,7 @@ def failed(request: HttpRequest, username: str) -> None:
     for key in _keys(request, username):
         count = int(cache.get(key, 0)) + 1
         cache.set(key, count, timeout=window)
-    logger.warning("failed login for %r from %s", username[:150], request.META.get("REMOTE_ADDR", ""))
+    logger.warning("failed login for %r from %s", username[:150], client_address(request))
 
 
 def succeeded(request: HttpRequest, username: str) -> None:

@@ -61,3 +61,15 @@ def test_pages_forbid_inline_scripts_and_framing(client: Client, world: dict[str
     assert "<script>" not in response.content.decode()  # no inline script on the page
     public = client.get(reverse("public:authority", args=[world["M"].code]))
     assert public["Content-Security-Policy"] == csp
+
+
+def test_behind_the_local_proxy_the_address_nginx_saw_counts() -> None:
+    from django.test import RequestFactory
+
+    from portal.accounts.throttle import client_address
+
+    rf = RequestFactory()
+    proxied = rf.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.0.0.9, 203.0.113.7")
+    assert client_address(proxied) == "203.0.113.7"  # the entry nginx appended; «10.0.0.9» may be forged
+    direct = rf.post("/", REMOTE_ADDR="198.51.100.2", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    assert client_address(direct) == "198.51.100.2"  # no local proxy: the header is ignored
