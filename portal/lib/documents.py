@@ -138,6 +138,23 @@ def figure_png(fig: Any, *, dpi: int = 150) -> bytes:
     return buf.getvalue()
 
 
+#: matplotlib settings of every chart in a document: the serif of the text (Times New Roman or its metric twins).
+CHART_RC: dict[str, Any] = {
+    "font.family": "serif",
+    "font.serif": ["Times New Roman", "Liberation Serif", "DejaVu Serif"],
+}
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot on the non-interactive Agg backend (documents are drawn on a server without a screen)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def bar_chart_png(
     labels: Sequence[str],
     values: Sequence[float],
@@ -151,14 +168,8 @@ def bar_chart_png(
 
     ``ticks`` replaces the x-axis ticks, e.g. ``[(1, "низкий"), (2, "средний"), (3, "высокий")]``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context(
-        {"font.family": "serif", "font.serif": ["Times New Roman", "Liberation Serif", "DejaVu Serif"]}
-    ):
+    plt = pyplot()
+    with plt.rc_context(CHART_RC):
         height = 0.9 + 0.38 * max(1, len(labels))
         fig, ax = plt.subplots(figsize=(width_in, height))
         positions = list(range(len(labels)))[::-1]

@@ -9,25 +9,12 @@ from typing import Any
 from portal.identification.charts import COLOURS, PRIORITY
 from portal.identification.models import SHORT_LABELS, SchoolOutcome
 from portal.identification.templatetags.opora_labels import procedure_label, subject_label
-from portal.lib.documents import figure_png
+from portal.lib.documents import CHART_RC, figure_png, pyplot
 from portal.reports.facts import YearData
 from portal.results.models import AssessmentResult
 from portal.schools.models import Municipality
 
-_RC = {
-    "font.family": "serif",
-    "font.serif": ["Times New Roman", "Liberation Serif", "DejaVu Serif"],
-    "font.size": 9,
-}
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+_RC = {**CHART_RC, "font.size": 9}
 
 
 def _comma_axes(ax: Any) -> None:
@@ -45,7 +32,7 @@ def _ru(value: float, digits: int = 1) -> str:
 
 def scatter_png(outcomes: Sequence[SchoolOutcome], model: dict[str, Any]) -> bytes:
     """Results index against context index, coloured by the most important category, with the regression line."""
-    plt = _pyplot()
+    plt = pyplot()
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(6.3, 4.2))
         fit = model.get("fit_points") or []
@@ -91,7 +78,7 @@ def scatter_png(outcomes: Sequence[SchoolOutcome], model: dict[str, Any]) -> byt
 
 def targets_png(rows: Sequence[Any]) -> bytes:
     """Each indicator's value (bar) and the year's target (mark), for the shares with a target."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = list(rows)[:24]
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(6.3, 0.9 + 0.3 * len(rows)))
@@ -176,7 +163,7 @@ def results_png(table: Sequence[Sequence[str]]) -> bytes | None:
     rows = [(r[0], float(r[3].replace(",", ".").replace("−", "-"))) for r in table if r[3] != "—"][:30]
     if not rows:
         return None
-    plt = _pyplot()
+    plt = pyplot()
     with plt.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(6.3, 0.9 + 0.26 * len(rows)))
         positions = list(range(len(rows)))[::-1]
