@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.identification.models import IdentificationRun, SchoolOutcome
+from tests.permissions import role_url_matrix
 
 
 @pytest.fixture
@@ -93,11 +94,7 @@ NAMES = [
     "S1 in published",
     "S2 in published",
 ]
-MATRIX = [
-    (role, scope, name, 200 if name in allowed else 404)
-    for (role, scope), allowed in ALLOWED.items()
-    for name in NAMES
-]
+MATRIX = role_url_matrix(ALLOWED, NAMES)
 
 
 @pytest.mark.parametrize(("role", "scope", "name", "status"), MATRIX)

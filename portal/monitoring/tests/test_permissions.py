@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from portal.monitoring import services
 from portal.monitoring.models import IndicatorSet, IndicatorValue, MonitoringPeriod, SchoolSubmission
+from tests.permissions import role_url_matrix
 
 
 @pytest.fixture
@@ -44,11 +45,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("region_viewer", "R"): _VIEW_M,
 }
 
-MATRIX = [
-    (role, scope, name, 200 if name in allowed else 404)
-    for (role, scope), allowed in ALLOWED.items()
-    for name in URLS
-]
+MATRIX = role_url_matrix(ALLOWED, URLS)
 
 
 @pytest.mark.parametrize(("role", "scope", "url_name", "status"), MATRIX)

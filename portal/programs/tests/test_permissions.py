@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from portal.programs import services
 from portal.programs.models import Program, RiskLevel
+from tests.permissions import role_url_matrix
 
 
 @pytest.fixture
@@ -59,11 +60,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("school_team", "S1"): {"programs S1", "risk S1", "step1 P", "step3 P", "step5 P", "preview P", "docx P"},
     ("region_viewer", "R"): _VIEW_M,
 }
-MATRIX = [
-    (role, scope, name, 200 if name in allowed else 404)
-    for (role, scope), allowed in ALLOWED.items()
-    for name in URLS
-]
+MATRIX = role_url_matrix(ALLOWED, URLS)
 
 
 @pytest.mark.parametrize(("role", "scope", "url_name", "status"), MATRIX)

@@ -14,6 +14,7 @@ from portal.audit.models import AuditEntry
 from portal.public import services
 from portal.public.models import PublicDocument, Status
 from portal.public.tests.conftest import pdf_upload, release
+from tests.permissions import role_url_matrix
 
 
 @pytest.fixture
@@ -49,11 +50,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("region_viewer", "R"): set(),
 }
 
-MATRIX = [
-    (role, scope, name, 200 if name in allowed else 404)
-    for (role, scope), allowed in ALLOWED.items()
-    for name in URLS
-]
+MATRIX = role_url_matrix(ALLOWED, URLS)
 
 
 def _get(client: Client, url: str) -> int:

@@ -17,6 +17,7 @@ from portal.roadmap import services
 from portal.roadmap.models import Evidence, RoadmapEntry, Status
 from portal.roadmap.services import SchoolItem
 from portal.roadmap.tests.conftest import pdf
+from tests.permissions import role_url_matrix
 
 
 def _entry(w: dict[str, Any], municipality: str) -> RoadmapEntry:
@@ -74,11 +75,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("region_viewer", "R"): _MUNICIPAL,
 }
 
-MATRIX = [
-    (role, scope, name, 200 if name in allowed else 404)
-    for (role, scope), allowed in ALLOWED.items()
-    for name in URLS
-]
+MATRIX = role_url_matrix(ALLOWED, URLS)
 
 
 @pytest.mark.parametrize(("role", "scope", "url_name", "status"), MATRIX)

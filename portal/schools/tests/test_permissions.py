@@ -9,6 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.permissions import role_url_matrix
+
 URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "region R": lambda w: reverse("schools:region", args=[w["R"].pk]),
     "municipality M": lambda w: reverse("schools:municipality", args=[w["M"].pk]),
@@ -30,11 +32,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("region_viewer", "R"): {"region R", "municipality M", "school S1", "school S2"},
 }
 
-MATRIX = [
-    (role, scope, name, 200 if name in allowed else 404)
-    for (role, scope), allowed in ALLOWED.items()
-    for name in URLS
-]
+MATRIX = role_url_matrix(ALLOWED, URLS)
 
 
 @pytest.mark.parametrize(("role", "scope", "url_name", "status"), MATRIX)

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.staff.models import BestPractice, Course, Teacher
+from tests.permissions import role_url_matrix
 
 URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "school S1": lambda w: reverse("staff:school", args=[w["S1"].pk]),
@@ -58,11 +59,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("region_viewer", "R"): _MUNICIPAL,
 }
 
-MATRIX = [
-    (role, scope, name, 200 if name in allowed else 404)
-    for (role, scope), allowed in ALLOWED.items()
-    for name in URLS
-]
+MATRIX = role_url_matrix(ALLOWED, URLS)
 
 
 @pytest.mark.parametrize(("role", "scope", "url_name", "status"), MATRIX)
