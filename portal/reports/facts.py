@@ -49,6 +49,8 @@ class YearData:
     risk_levels: dict[int, tuple[int, dict[str, tuple[str, str]]]] = field(default_factory=dict)
     #: school id (None: the municipal roadmap) → overdue roadmap entries of years ≤ year, most overdue first
     overdue: dict[int | None, list[str]] = field(default_factory=dict)
+    #: school id → its facts, computed once (the authority's facts and the per-school sections share them)
+    facts: dict[int, Facts] = field(default_factory=dict)
 
     @property
     def run(self) -> IdentificationRun | None:
@@ -156,6 +158,13 @@ def _counted(data: YearData, school_id: int) -> bool:
 
 
 def school_facts(data: YearData, school: School) -> Facts:
+    """The school's facts for the rules, with their sources (computed once per loaded year)."""
+    if school.pk not in data.facts:
+        data.facts[school.pk] = _school_facts(data, school)
+    return data.facts[school.pk]
+
+
+def _school_facts(data: YearData, school: School) -> Facts:
     facts = Facts()
     run = data.run
     outcome = data.outcomes.get((run.pk, school.pk)) if run is not None else None
