@@ -13,6 +13,7 @@ otherwise Liberation Serif or DejaVu Serif (Debian's fonts-dejavu-core) takes it
 
 from __future__ import annotations
 
+import atexit
 import base64
 import datetime
 import functools
@@ -21,8 +22,10 @@ import logging
 import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -98,18 +101,74 @@ def html_to_pdf(html: str, *, base_url: str | None = None, stylesheets: Sequence
     return bytes(document.write_pdf(stylesheets=[_css(s) for s in stylesheets], cache=_IMAGE_CACHE))
 
 
-def html_to_pdf_many(htmls: Sequence[str], *, workers: int | None = None) -> list[bytes]:
-    """Several HTML documents → PDFs in worker processes (one per CPU core by default), order kept.
+#: The document worker processes, started on first use and kept: a fresh interpreter pays about a second for
+#: importing WeasyPrint and loading fonts, which a kept worker pays once.
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
 
-    WeasyPrint is pure Python and holds the GIL, so a batch (every school's program, a set of reports) is spread
-    over processes; the workers only lay out HTML strings, they never touch the database.
+
+def _pool() -> ProcessPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            # «spawn»: a fresh interpreter, never a fork of a process holding database connections and threads.
+            _POOL = ProcessPoolExecutor(
+                max(1, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")
+            )
+            atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
+        return _POOL
+
+
+def _drop_pool() -> None:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False, cancel_futures=True)
+        _POOL = None
+
+
+class PendingPdf:
+    """A PDF being laid out in a document worker; :meth:`result` waits for it.
+
+    If the worker cannot be started or dies (out of memory, killed), the PDF is laid out in this process instead:
+    the caller always gets its document.
     """
-    n = min(len(htmls), workers or os.cpu_count() or 1)
-    if n <= 1:
+
+    def __init__(self, html: str) -> None:
+        self.html = html
+        try:
+            self.future: Future[bytes] | None = _pool().submit(html_to_pdf, html)
+        except (BrokenProcessPool, RuntimeError, OSError):
+            _drop_pool()
+            self.future = None
+
+    def result(self) -> bytes:
+        if self.future is not None:
+            try:
+                return self.future.result()
+            except BrokenProcessPool:
+                _drop_pool()
+        return html_to_pdf(self.html)
+
+
+def pdf_in_background(html: str) -> PendingPdf:
+    """Start laying out ``html`` as a PDF in a document worker process and return at once.
+
+    WeasyPrint is pure Python and holds the GIL: the worker lets this process do other work (draw a chart, fill a
+    DOCX) while the PDF is laid out, and several documents are laid out on several cores.
+    """
+    return PendingPdf(html)
+
+
+def html_to_pdf_many(htmls: Sequence[str], *, workers: int | None = None) -> list[bytes]:
+    """Several HTML documents → PDFs in the document worker processes (one per CPU core), order kept.
+
+    ``workers=1`` lays them out one by one in this process. The workers only lay out HTML strings, they never touch
+    the database.
+    """
+    if len(htmls) <= 1 or workers == 1 or (os.cpu_count() or 1) <= 1:
         return [html_to_pdf(h) for h in htmls]
-    # «spawn»: a fresh interpreter, never a fork of a process holding database connections and threads.
-    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(html_to_pdf, htmls))
+    return [pending.result() for pending in [pdf_in_background(h) for h in htmls]]
 
 
 #: WeasyPrint's image cache, shared by all documents of the process (images are data: URIs, keyed by content).

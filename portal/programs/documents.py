@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from opora import constructor
 from opora.measures_catalogue import DIRECTIONS
 from portal.lib import documents as docs
+from portal.programs import charts
 from portal.programs.models import Program, RiskFactor
 from portal.results.models import Procedure
 
@@ -272,15 +273,21 @@ def _city(name: str) -> str:
     return name.replace("(демо)", "").replace("г. ", "").strip() or name
 
 
-def chart_png(program: Program) -> bytes:
-    """Bar chart of the risk profile (PNG for DOCX and PDF)."""
+def _profile_rows(program: Program) -> list[tuple[str, str]]:
+    """(factor title, level) of the program's risk profile, in the factors' catalogue order."""
     profile: dict[str, str] = (program.snapshot or {}).get("profile", {})
-    factors = [f for f in RiskFactor.objects.filter(code__in=list(profile)).order_by("position")]
-    labels = [_wrap(f.title) for f in factors]
-    values = [constructor.LEVEL_SCORE[profile[f.code]] for f in factors]
-    colors = [LEVEL_COLORS[profile[f.code]] for f in factors]
+    factors = RiskFactor.objects.filter(code__in=list(profile)).order_by("position")
+    return [(f.title, profile[f.code]) for f in factors]
+
+
+def chart_png(program: Program) -> bytes:
+    """Bar chart of the risk profile as a PNG picture (for the DOCX)."""
+    rows = _profile_rows(program)
     return docs.bar_chart_png(
-        labels, values, colors=colors, ticks=[(1, "низкий"), (2, "средний"), (3, "высокий")]
+        [_wrap(title) for title, _ in rows],
+        [constructor.LEVEL_SCORE[level] for _, level in rows],
+        colors=[LEVEL_COLORS[level] for _, level in rows],
+        ticks=[(1, "низкий"), (2, "средний"), (3, "высокий")],
     )
 
 
@@ -296,17 +303,20 @@ def _wrap(text: str, width: int = 48) -> str:
     return "\n".join(lines[:3])
 
 
-def render_html(
-    program: Program, *, for_pdf: bool = False, chart: bytes | None = None, ctx: dict[str, Any] | None = None
-) -> str:
+def render_html(program: Program, *, for_pdf: bool = False, ctx: dict[str, Any] | None = None) -> str:
+    """The document as HTML: the preview page's body, or (``for_pdf``) a whole page for WeasyPrint.
+
+    The profile chart is inline SVG in the document font, so the HTML and the PDF need no picture: the PDF's chart
+    stays sharp at any zoom, and no matplotlib drawing delays the PDF (only the DOCX needs a PNG).
+    """
     full = dict(ctx if ctx is not None else context(program))
-    full["chart_uri"] = docs.data_uri(chart if chart is not None else chart_png(program))
+    full["chart_svg"] = charts.profile_svg_document(_profile_rows(program))
     full["for_pdf"] = for_pdf
     return render_to_string("programs/document.html", full)
 
 
-def render_pdf(program: Program, *, chart: bytes | None = None, ctx: dict[str, Any] | None = None) -> bytes:
-    return docs.html_to_pdf(render_html(program, for_pdf=True, chart=chart, ctx=ctx))
+def render_pdf(program: Program, *, ctx: dict[str, Any] | None = None) -> bytes:
+    return docs.html_to_pdf(render_html(program, for_pdf=True, ctx=ctx))
 
 
 def render_docx(program: Program, *, chart: bytes | None = None, ctx: dict[str, Any] | None = None) -> bytes:
@@ -314,6 +324,15 @@ def render_docx(program: Program, *, chart: bytes | None = None, ctx: dict[str, 
     return docs.render_docx(
         TEMPLATE, ctx if ctx is not None else context(program), {"chart": png}, image_width_mm=160
     )
+
+
+def render_both(program: Program) -> tuple[bytes, bytes]:
+    """(DOCX, PDF) of one program, made side by side: the PDF is laid out in the document worker process
+    (portal.lib.documents.pdf_in_background) while this process draws the chart and fills the DOCX."""
+    ctx = context(program)
+    pdf = docs.pdf_in_background(render_html(program, for_pdf=True, ctx=ctx))
+    docx = render_docx(program, ctx=ctx)
+    return docx, pdf.result()
 
 
 #: Bump when the layout of the documents changes, so that cached documents are not served any more.
@@ -341,14 +360,16 @@ def cached(program: Program, fmt: str) -> bytes:
     return content
 
 
-def render_many(programs: list[Program], *, workers: int | None = None) -> list[tuple[bytes, bytes]]:
-    """(DOCX, PDF) of several programs: contexts, charts and DOCX here, the PDFs laid out in worker processes."""
-    docx, htmls = [], []
-    for program in programs:
-        ctx, chart = context(program), chart_png(program)
-        docx.append(render_docx(program, chart=chart, ctx=ctx))
-        htmls.append(render_html(program, for_pdf=True, chart=chart, ctx=ctx))
-    return list(zip(docx, docs.html_to_pdf_many(htmls, workers=workers), strict=True))
+def render_many(programs: list[Program]) -> list[tuple[bytes, bytes]]:
+    """(DOCX, PDF) of several programs: every PDF is handed to the document workers first, then the charts and
+    DOCX are made here while the workers lay the PDFs out."""
+    contexts = [context(program) for program in programs]
+    pdfs = [
+        docs.pdf_in_background(render_html(p, for_pdf=True, ctx=c))
+        for p, c in zip(programs, contexts, strict=True)
+    ]
+    docx = [render_docx(p, ctx=c) for p, c in zip(programs, contexts, strict=True)]
+    return [(d, pending.result()) for d, pending in zip(docx, pdfs, strict=True)]
 
 
 def filename(program: Program, ext: str) -> str:

@@ -108,6 +108,12 @@ def test_the_pdf_has_the_expected_pages_and_text(approved: Program) -> None:
     full = "\n".join(pages)
     assert "15 %" in full.replace("\u00a0", " ")
     assert "Календарный график реализации программы на 2023/2024 учебный год" in full
+    # The profile chart is vector text in the PDF: every factor is named in full, and the level scale is there.
+    chart_page = next(p for p in pages if "Рисунок 1" in p)
+    flat = " ".join(chart_page.split())
+    for title, _level in documents._profile_rows(approved):
+        assert title in flat
+    assert all(word in chart_page for word in ("низкий", "средний", "высокий"))
     schedule = next(i for i, p in enumerate(pages) if "Календарный график" in p)
     roadmap = next(i for i, p in enumerate(pages) if "Дорожная карта реализации программы" in p)
     pdf = pdfium.PdfDocument(content)
@@ -175,3 +181,43 @@ def test_the_committed_template_is_what_the_script_builds(tmp_path: Path) -> Non
 
     fresh = build(tmp_path / "program.docx")
     assert fresh.read_bytes() == documents.TEMPLATE.read_bytes(), "run doc_templates/build_templates.py"
+
+
+def test_the_document_chart_wraps_titles_and_scales_bars_by_level() -> None:
+    from portal.programs import charts
+
+    long = "Недостаточная предметная и методическая компетентность педагогических работников"
+    svg = str(charts.profile_svg_document([(long, "high"), ("Дефицит кадров", "low")]))
+    # Wrapped at 48 characters into two lines (tspans), never cut short.
+    assert ">Недостаточная предметная и методическая<" in svg
+    assert ">компетентность педагогических работников<" in svg
+    assert "…" not in svg
+    # Bars: the plot area is 468 − 230 − 8 − 50 = 180 points wide; «высокий» = 3/3 of it, «низкий» = 1/3 (60).
+    assert 'width="180.0"' in svg and 'width="60.0"' in svg
+    assert svg.count("<rect") == 2
+
+
+def test_render_both_gives_the_documents_of_the_one_process_path(approved: Program) -> None:
+    docx, pdf = documents.render_both(approved)
+    def text(content: bytes) -> list[str]:
+        doc = Document(io.BytesIO(content))
+        return [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+
+    assert text(docx) == text(documents.render_docx(approved))
+    assert _pdf_pages(pdf) == _pdf_pages(documents.render_pdf(approved))
+
+
+def test_a_pdf_is_laid_out_here_when_the_worker_cannot_start(monkeypatch: Any) -> None:
+    def broken() -> Any:
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(docs, "_pool", broken)
+    pending = docs.pdf_in_background("<p>Справка</p>")
+    assert pending.future is None
+    assert "Справка" in _pdf_pages(pending.result())[0]
+
+
+def test_a_batch_of_pdfs_keeps_its_order() -> None:
+    htmls = [f"<p>Документ {n}</p>" for n in range(3)]
+    pages = [_pdf_pages(pdf)[0] for pdf in docs.html_to_pdf_many(htmls)]
+    assert [p.strip() for p in pages] == ["Документ 0", "Документ 1", "Документ 2"]
