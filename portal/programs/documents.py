@@ -336,7 +336,7 @@ def render_both(program: Program) -> tuple[bytes, bytes]:
 
 
 #: Bump when the layout of the documents changes, so that cached documents are not served any more.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 
 
 def cached(program: Program, fmt: str) -> bytes:
@@ -344,7 +344,8 @@ def cached(program: Program, fmt: str) -> bytes:
 
     The key is a hash of everything the document shows (its context) and of the template file, so an edit of the
     program, the school or the library makes a new document, and a repeated download of an unchanged one — the
-    usual case for an approved program — costs no rendering.
+    usual case for an approved program — costs no rendering. A PDF that must be made is laid out in a document
+    worker while this process makes (and caches) the DOCX, which the team usually downloads next.
     """
     ctx = context(program)
     digest = hashlib.sha256(
@@ -352,11 +353,20 @@ def cached(program: Program, fmt: str) -> bytes:
         + TEMPLATE.read_bytes()
         + LAYOUT_VERSION.encode()
     ).hexdigest()
-    key = f"programs:document:{fmt}:{digest}"
-    content: bytes | None = cache.get(key)
+
+    def key(kind: str) -> str:
+        return f"programs:document:{kind}:{digest}"
+
+    content: bytes | None = cache.get(key(fmt))
     if content is None:
-        content = render_docx(program, ctx=ctx) if fmt == "docx" else render_pdf(program, ctx=ctx)
-        cache.set(key, content, timeout=24 * 3600)
+        if fmt == "docx":
+            content = render_docx(program, ctx=ctx)
+        else:
+            pending = docs.pdf_in_background(render_html(program, for_pdf=True, ctx=ctx))
+            if cache.get(key("docx")) is None:
+                cache.set(key("docx"), render_docx(program, ctx=ctx), timeout=24 * 3600)
+            content = pending.result()
+        cache.set(key(fmt), content, timeout=24 * 3600)
     return content
 
 

@@ -160,20 +160,28 @@ def test_an_unchanged_document_is_served_from_the_cache(approved: Program, monke
 
     cache.clear()
     calls: list[str] = []
-    real = documents.render_pdf
+    real_pdf, real_docx = docs.pdf_in_background, documents.render_docx
 
-    def counting(program: Program, **kwargs: Any) -> bytes:
+    def counting_pdf(html: str) -> docs.PendingPdf:
         calls.append("pdf")
-        return real(program, **kwargs)
+        return real_pdf(html)
 
-    monkeypatch.setattr(documents, "render_pdf", counting)
+    def counting_docx(program: Program, **kwargs: Any) -> bytes:
+        calls.append("docx")
+        return real_docx(program, **kwargs)
+
+    monkeypatch.setattr(docs, "pdf_in_background", counting_pdf)
+    monkeypatch.setattr(documents, "render_docx", counting_docx)
     first = documents.cached(approved, "pdf")
     assert documents.cached(approved, "pdf") == first
-    assert calls == ["pdf"]
+    # Making the PDF also made the DOCX (while the worker laid the PDF out); both are now served from the cache.
+    assert calls == ["pdf", "docx"]
+    documents.cached(approved, "docx")
+    assert calls == ["pdf", "docx"]
     # Anything the document shows changes the key: a renamed measure makes a new PDF.
     approved.measures.filter(code="M10").update(title="Новое название меры")
     assert documents.cached(approved, "pdf") != first
-    assert calls == ["pdf", "pdf"]
+    assert calls == ["pdf", "docx", "pdf", "docx"]
 
 
 def test_the_committed_template_is_what_the_script_builds(tmp_path: Path) -> None:
@@ -199,9 +207,12 @@ def test_the_document_chart_wraps_titles_and_scales_bars_by_level() -> None:
 
 def test_render_both_gives_the_documents_of_the_one_process_path(approved: Program) -> None:
     docx, pdf = documents.render_both(approved)
+
     def text(content: bytes) -> list[str]:
         doc = Document(io.BytesIO(content))
-        return [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+        return [p.text for p in doc.paragraphs] + [
+            c.text for t in doc.tables for r in t.rows for c in r.cells
+        ]
 
     assert text(docx) == text(documents.render_docx(approved))
     assert _pdf_pages(pdf) == _pdf_pages(documents.render_pdf(approved))
