@@ -20,10 +20,11 @@ logger = logging.getLogger(__name__)
 def client_address(request: HttpRequest) -> str:
     """The client's address. Behind the local nginx (README) every request comes from 127.0.0.1, so the address nginx
     appended last to X-Forwarded-For is used; a client cannot forge that last entry. Without a local proxy the
-    connection's own address is used and the header is ignored."""
+    connection's own address is used and the header is ignored. An empty address is gunicorn's unix socket
+    (deploy/gunicorn.conf.py), which only the local nginx can reach."""
     remote = str(request.META.get("REMOTE_ADDR", "") or "")
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "") or "")
-    if remote in ("127.0.0.1", "::1") and forwarded:
+    if remote in ("127.0.0.1", "::1", "") and forwarded:
         return forwarded.split(",")[-1].strip() or remote
     return remote or "unknown"
 

@@ -32,7 +32,15 @@ class AuditEntry(models.Model):
     )
     object_id = models.CharField("id объекта", max_length=64, blank=True)
     object_repr = models.CharField("объект", max_length=300)
-    # Scope columns let coordinators see only their municipality's log without joins through every model.
+    # Scope columns let coordinators see only their municipality's (region's) log without joins through every model.
+    region = models.ForeignKey(
+        "schools.Region",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="регион",
+    )
     municipality = models.ForeignKey(
         "schools.Municipality",
         on_delete=models.SET_NULL,
@@ -98,4 +106,11 @@ VERB_LABELS = {
     "granted": "Назначение роли",
     "published": "Публикация",
     "imported": "Загрузка данных",
+    "rejected": "Отклонённая загрузка",
+    "logged_in": "Вход",
+    "logged_out": "Выход",
+    "login_failed": "Неудачный вход",
+    "password_changed": "Смена пароля",
+    "exported": "Выгрузка",
+    "revoked": "Снятие роли",
 }

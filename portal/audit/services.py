@@ -41,6 +41,9 @@ def _scope(obj: models.Model) -> tuple[int | None, int | None]:
     """(municipality_id, school_id) the object belongs to, for filtering the log by scope."""
     from portal.schools.models import Municipality, School
 
+    scope = getattr(obj, "_audit_scope", None)  # set by portal.audit.signals for users (their role's scope)
+    if scope is not None:
+        return scope[1], scope[2]
     if isinstance(obj, School):
         return obj.municipality_id, obj.pk
     if isinstance(obj, Municipality):
@@ -52,6 +55,19 @@ def _scope(obj: models.Model) -> tuple[int | None, int | None]:
     if isinstance(municipality, Municipality):
         return municipality.pk, None
     return None, None
+
+
+def _region_id(obj: models.Model) -> int | None:
+    """The region of a region-level object (a region, a regional run, a user holding a regional role)."""
+    from portal.schools.models import Region
+
+    scope = getattr(obj, "_audit_scope", None)
+    if scope is not None:
+        return scope[0]
+    if isinstance(obj, Region):
+        return obj.pk
+    region_id = getattr(obj, "region_id", None)
+    return region_id if isinstance(region_id, int) else None
 
 
 def actor(by: Any) -> Any:
@@ -73,6 +89,7 @@ def record(
     user = actor(by)
     municipality_id, school_id = _scope(obj)
     return AuditEntry.objects.create(
+        region_id=_region_id(obj),
         actor=user,
         actor_repr=str(user) if user is not None else "система",
         source=AuditEntry.Source.SYSTEM if user is None and source == AuditEntry.Source.SERVICE else source,

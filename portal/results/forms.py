@@ -5,7 +5,7 @@ from django import forms
 from portal.results.models import ImportBatch, Procedure
 
 MAX_UPLOAD_MB = 50
-ALLOWED_EXTENSIONS = (".csv", ".xlsx", ".xls", ".ods")
+ALLOWED_EXTENSIONS = (".csv", ".xlsx")  # the portal takes only these (portal/lib/uploads.py, issue #8)
 
 
 def _check_file(f: forms.Field | object) -> None:

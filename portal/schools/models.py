@@ -7,6 +7,8 @@ import datetime
 from django.db import models
 from django.urls import reverse
 
+from portal.lib.collation import ordered_by_name
+
 
 class Region(models.Model):
     code = models.SlugField("код", max_length=40, unique=True)
@@ -52,8 +54,8 @@ class Municipality(models.Model):
 
 class SchoolQuerySet(models.QuerySet["School"]):
     def in_municipality(self, municipality: Municipality) -> SchoolQuerySet:
-        """Schools of one municipality, in registry order."""
-        return self.filter(municipality=municipality).order_by("sort_key", "short_name")
+        """Schools of one municipality, in registry order: the manual order, then the name in Russian order."""
+        return ordered_by_name(self.filter(municipality=municipality), "short_name", first=("sort_key",))
 
 
 class School(models.Model):
