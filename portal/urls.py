@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("portal.public.urls")),
     path("", include("portal.jobs.urls")),
     path("", include("portal.reports.urls")),
+    path("", include("portal.api.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
