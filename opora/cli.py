@@ -50,12 +50,32 @@ def _read_table(path: Path) -> pl.DataFrame:
     if not path.exists():
         raise AnalyticsError(f"Файл «{path}» не найден.")
     suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xls"):
+    if suffix in (".xlsx", ".xls"):
+        try:
             return pl.read_excel(path)
-        return pl.read_csv(path, infer_schema_length=10_000, try_parse_dates=False)
+        except Exception as error:  # fastexcel raises its own CalamineError family, not PolarsError
+            raise AnalyticsError(
+                f"Файл «{path.name}» не открыт как книга Excel: он повреждён или это не XLSX/XLS."
+            ) from error
+    from opora.readers.students import to_utf8  # UTF-8 (BOM), UTF-16 or Windows-1251, as the readers accept
+
+    data = to_utf8(path.read_bytes())
+    if data is None:
+        raise AnalyticsError(f"Файл «{path.name}»: ожидается CSV в кодировке UTF-8 или Windows-1251.")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if not data.strip():
+        raise AnalyticsError(f"Файл «{path.name}» пустой.")
+    first = data[: data.find(b"\n")] if b"\n" in data else data
+    separator = max(",;\t", key=lambda sep: first.count(sep.encode()))
+    try:
+        return pl.read_csv(data, separator=separator, infer_schema_length=10_000, try_parse_dates=False)
     except pl.exceptions.PolarsError as error:
-        raise AnalyticsError(f"Файл «{path.name}» не прочитан как таблица: {error}") from error
+        reason = (
+            "в строке больше значений, чем столбцов в заголовке (проверьте разделитель и десятичные запятые)"
+            if "more fields" in str(error)
+            else f"проверьте разделитель и кодировку ({str(error).splitlines()[0]})"
+        )
+        raise AnalyticsError(f"Файл «{path.name}» не прочитан как таблица: {reason}.") from error
 
 
 def _kind_of(columns: Sequence[str]) -> str:
@@ -358,6 +378,26 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_synth_region(args: argparse.Namespace) -> int:
+    from opora.synthetic_region import synthetic_municipal_region, write_municipal_region_files
+
+    if args.municipalities < 1 or args.schools < 1:
+        raise AnalyticsError("Укажите --municipalities и --schools не меньше 1.")
+    if args.students < 0:
+        raise AnalyticsError("--students: число строк не может быть отрицательным.")
+    region = synthetic_municipal_region(
+        args.municipalities, args.schools, tuple(args.years), seed=args.seed, prefix=args.prefix
+    )
+    files = write_municipal_region_files(args.out, region, students=args.students, progress=True)
+    students = sum(1 for role in files if role.startswith("students:"))
+    for role, path in files.items():
+        if not role.startswith("students:"):
+            sys.stderr.write(f"{role}: {path}\n")
+    if students:
+        sys.stderr.write(f"students: {students} файлов в {Path(args.out) / 'students'}\n")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="opora", description="Опора: идентификация школ (ШНОР/ШНСУ) без веб-интерфейса.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -389,6 +429,19 @@ def _parser() -> argparse.ArgumentParser:
     syn.add_argument("--schools", type=int, help="число школ региона")
     syn.add_argument("--seed", type=int, help="зерно генератора")
     syn.set_defaults(func=_cmd_synth)
+    reg = sub.add_parser(
+        "synth-region", help="синтетический регион: муниципалитеты, школы, результаты обучающихся (CSV)"
+    )
+    reg.add_argument("--out", required=True, help="каталог для CSV-файлов")
+    reg.add_argument("--municipalities", type=int, default=60, help="число муниципалитетов (60)")
+    reg.add_argument("--schools", type=int, default=17, help="школ в муниципалитете в среднем (17)")
+    reg.add_argument("--years", type=int, nargs="+", default=[2022, 2023, 2024], help="годы (2022 2023 2024)")
+    reg.add_argument("--seed", type=int, default=1, help="зерно генератора (1)")
+    reg.add_argument("--prefix", default="SR", help="префикс кодов школ (SR)")
+    reg.add_argument(
+        "--students", type=int, default=0, help="строк результатов обучающихся всего (0 — не создавать)"
+    )
+    reg.set_defaults(func=_cmd_synth_region)
     return parser
 
 

@@ -2,13 +2,13 @@
 
 from opora.readers import templates
 from opora.readers.common import ReadOutcome, RowError
+from opora.readers.students import read_students
 from opora.readers.tables import (
     CONTEXT_VARIABLES,
     read_context,
     read_official_list,
     read_results,
     read_risk,
-    read_students,
 )
 
 __all__ = [

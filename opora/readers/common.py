@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import functools
 import io
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ __all__ = [
     "never_raises",
     "norm",
     "parse_table",
+    "shown",
 ]
 
 MAX_ERRORS = 200
@@ -86,7 +88,13 @@ def norm(text: str) -> str:
 
 
 def decode_text(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM) or Windows-1251; None when neither decodes."""
+    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel's «Текст Юникод») or Windows-1251; None otherwise."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+        return None if "\x00" in text else text
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for encoding in ("utf-8", "cp1251"):
@@ -111,11 +119,8 @@ def _csv_grid(data: bytes, filename: str) -> Grid | RowError:
             "не удалось прочитать текст: ожидается CSV в кодировке UTF-8 или Windows-1251.",
         )
     sample = "\n".join(text.splitlines()[:20])
-    delimiter = (
-        ";"
-        if sample.count(";") > sample.count(",")
-        else ("\t" if sample.count("\t") > sample.count(",") else ",")
-    )
+    counts = {sep: sample.count(sep) for sep in (",", ";", "\t")}
+    delimiter = max(counts, key=lambda sep: counts[sep])
     rows: list[tuple[int, list[str | None]]] = []
     try:
         for number, cells in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
@@ -212,29 +217,38 @@ def load_grid(data: bytes, filename: str, *, wanted: Callable[[Grid], bool] | No
 
 # --- typed columns -------------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+
+def shown(text: str, limit: int = 60) -> str:
+    """A cell's text for an error message: a 10,000-character cell is cut, not quoted whole."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# The exponent is for numbers Excel stores as floats (a cell 0,0000001 is read back as «1e-07»).
+_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?([eE][+-]?\d{1,3})?$")
 
 
 def _number(text: str) -> float | None:
+    """A finite number from text: spaces, non-breaking spaces, a decimal comma and a trailing % are accepted."""
     cleaned = text.replace("\xa0", "").replace(" ", "").replace("\u202f", "")
     if cleaned.endswith("%"):
         cleaned = cleaned[:-1]
-    if not _NUMBER.match(cleaned):
+    if len(cleaned) > 40 or not _NUMBER.match(cleaned):
         return None
-    return float(cleaned.replace(",", "."))
+    value = float(cleaned.replace(",", "."))
+    return value if math.isfinite(value) else None
 
 
 def to_int(text: str) -> tuple[Any, str | None]:
-    value = _number(text)
+    value = None if "%" in text else _number(text)
     if value is None or not value.is_integer():
-        return None, f"ожидалось целое число, получено «{text}»"
+        return None, f"ожидалось целое число, получено «{shown(text)}»"
     return int(value), None
 
 
 def to_float(text: str) -> tuple[Any, str | None]:
     value = _number(text)
     if value is None:
-        return None, f"ожидалось число, получено «{text}»"
+        return None, f"ожидалось число, получено «{shown(text)}»"
     return value, None
 
 
@@ -248,7 +262,7 @@ def to_bool(text: str) -> tuple[Any, str | None]:
         return True, None
     if lowered in _FALSE:
         return False, None
-    return None, f"ожидалось «да» или «нет», получено «{text}»"
+    return None, f"ожидалось «да» или «нет», получено «{shown(text)}»"
 
 
 def to_date(text: str) -> tuple[Any, str | None]:
@@ -257,7 +271,7 @@ def to_date(text: str) -> tuple[Any, str | None]:
             return dt.datetime.strptime(text.strip(), fmt).date(), None
         except ValueError:
             continue
-    return None, f"ожидалась дата ДД.ММ.ГГГГ, получено «{text}»"
+    return None, f"ожидалась дата ДД.ММ.ГГГГ, получено «{shown(text)}»"
 
 
 def to_str(text: str) -> tuple[Any, str | None]:
@@ -281,22 +295,49 @@ class Column:
         return h == norm(self.name) or any(h == norm(a) for a in self.aliases)
 
 
+def _match(
+    cells: Sequence[str | None], columns: Sequence[Column], skip: Mapping[int, Column]
+) -> dict[int, Column]:
+    mapping: dict[int, Column] = {}
+    taken = set(skip.values())
+    for pos, cell in enumerate(cells):
+        if cell is None or pos in skip:
+            continue
+        for column in columns:
+            if column not in taken and column not in mapping.values() and column.matches(cell):
+                mapping[pos] = column
+                break
+    return mapping
+
+
 def find_header(
     grid: Grid, columns: Sequence[Column], *, min_hits: int = 2, search_rows: int = 30
-) -> tuple[int, dict[int, Column]] | None:
-    """Index (in grid.rows) of the header row and the column of each position, or None."""
-    best: tuple[int, dict[int, Column]] | None = None
-    for index, (_, cells) in enumerate(grid.rows[:search_rows]):
-        mapping: dict[int, Column] = {}
-        for pos, cell in enumerate(cells):
-            if cell is None:
-                continue
-            for column in columns:
-                if column not in mapping.values() and column.matches(cell):
-                    mapping[pos] = column
-                    break
-        if len(mapping) >= min_hits and (best is None or len(mapping) > len(best[1])):
-            best = (index, mapping)
+) -> tuple[int, dict[int, Column], list[str | None]] | None:
+    """The header: index (in grid.rows) of its last row, the column of each position and the header texts.
+
+    A header may span two rows, as in ФИС ОКО exports: «Распределение отметок» merged over «2», «3», «4»,
+    «5» in the row below, and the other headers merged down (openpyxl gives their text in the upper row and
+    empty cells under them). The second row's headers fill the positions the first row left unmatched.
+    """
+    best: tuple[int, dict[int, Column], list[str | None]] | None = None
+    rows = grid.rows[:search_rows]
+    for index, (_, cells) in enumerate(rows):
+        mapping = _match(cells, columns, {})
+        candidates = [(index, mapping, list(cells))]
+        if index + 1 < len(rows) and mapping:
+            below = rows[index + 1][1]
+            # Only under cells merged down (empty below every matched header), so a data row is never taken.
+            merged_down = all(pos >= len(below) or below[pos] is None for pos in mapping)
+            extra = _match(below, columns, mapping) if merged_down else {}
+            if len(extra) >= 2:
+                merged = list(cells) + [None] * max(0, len(below) - len(cells))
+                for pos in extra:
+                    merged[pos] = below[pos]
+                candidates.append((index + 1, {**mapping, **extra}, merged))
+        for candidate in candidates:
+            hits = len(candidate[1])
+            if hits >= min_hits and (best is None or hits > len(best[1])):
+                best = candidate
     return best
 
 
@@ -329,8 +370,8 @@ def parse_table(
                 )
             ],
         )
-    header_index, mapping = found
-    header_row, header_cells = grid.rows[header_index]
+    header_index, mapping, header_cells = found
+    header_row = grid.rows[header_index][0]
     defaults = dict(defaults or {})
     present = {c.name for c in mapping.values()}
     missing = [c for c in columns if c.required and c.name not in present and c.name not in defaults]
@@ -376,9 +417,9 @@ def parse_table(
             value, problem = column.parse(text)
             if problem is None and isinstance(value, int | float) and not isinstance(value, bool):
                 if column.low is not None and value < column.low:
-                    problem = f"значение {text} меньше допустимого ({_fmt(column.low)})"
+                    problem = f"значение {shown(text)} меньше допустимого ({_fmt(column.low)})"
                 elif column.high is not None and value > column.high:
-                    problem = f"значение {text} больше допустимого ({_fmt(column.high)})"
+                    problem = f"значение {shown(text)} больше допустимого ({_fmt(column.high)})"
             if problem:
                 row_errors.append(RowError(grid.file, grid.sheet, number, header, problem + "."))
             else:

@@ -19,6 +19,7 @@ from opora.readers.common import (
     never_raises,
     norm,
     parse_table,
+    shown,
     to_bool,
     to_date,
     to_float,
@@ -26,7 +27,7 @@ from opora.readers.common import (
     to_str,
 )
 from opora.readers.vocab import procedure_code, subject_code
-from opora.schema import RESULTS_SCHEMA, RISK_SCHEMA, STUDENT_SCHEMA
+from opora.schema import RESULTS_SCHEMA, RISK_SCHEMA
 
 __all__ = [
     "CONTEXT_VARIABLES",
@@ -34,7 +35,6 @@ __all__ = [
     "read_official_list",
     "read_results",
     "read_risk",
-    "read_students",
 ]
 
 CATEGORY_CODES = {"low_results", "adverse_context", "at_risk", "resilient", "above_expected"}
@@ -131,6 +131,11 @@ def read_results(
     grid = load_grid(data, filename)
     if isinstance(grid, RowError):
         return ReadOutcome(None, [grid])
+    for key, lookup in (("procedure", procedure_code), ("subject", subject_code)):
+        given = (defaults or {}).get(key)
+        if given not in (None, "") and lookup(str(given))[0] is None:
+            problem = lookup(str(given))[1]
+            return ReadOutcome(None, [RowError(filename, None, None, None, f"форма загрузки: {problem}.")])
     if _looks_like_fis_oko(grid):
         return _finish_results(_read_fis_oko(grid, defaults or {}, school_lookup or {}))
     outcome = parse_table(
@@ -235,7 +240,7 @@ def _is_comparison(name: str, normal_lookup: Mapping[str, str]) -> bool:
 def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, str]) -> ReadOutcome:
     found = find_header(grid, _FIS_COLUMNS, min_hits=4)
     assert found is not None
-    header_index, mapping = found
+    header_index, mapping, header_cells = found
     meta = {**_title_defaults(grid, header_index), **_coded(defaults)}
     missing = [
         label
@@ -259,6 +264,27 @@ def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, 
                     "таблица ФИС ОКО: в заголовке файла не указаны "
                     + ", ".join(missing)
                     + ". Укажите их в форме загрузки.",
+                )
+            ],
+            layout="fis_oko",
+        )
+    absurd = [
+        f"{label} {meta[key]}"
+        for key, label, low, high in (("grade", "класс", 1, 11), ("year", "год", 2015, 2035))
+        if not isinstance(meta[key], int) or not low <= meta[key] <= high
+    ]
+    if absurd:
+        return ReadOutcome(
+            None,
+            [
+                RowError(
+                    grid.file,
+                    grid.sheet,
+                    None,
+                    None,
+                    "таблица ФИС ОКО: недопустимые значения в заголовке файла или в форме загрузки: "
+                    + ", ".join(absurd)
+                    + " (класс 1–11, год 2015–2035).",
                 )
             ],
             layout="fis_oko",
@@ -289,7 +315,7 @@ def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, 
             continue
         rows.append((number, cells))
     parsed = parse_table(
-        Grid(grid.file, grid.sheet, [grid.rows[header_index], *rows]),
+        Grid(grid.file, grid.sheet, [(grid.rows[header_index][0], header_cells), *rows]),
         _FIS_COLUMNS,
         schema={
             "name": pl.String,
@@ -429,7 +455,7 @@ def _bool_number(text: str) -> tuple[Any, str | None]:
     return (
         (float(value), None)
         if problem is None
-        else (None, "ожидалось «да»/«нет» или 1/0, получено «" + text + "»")
+        else (None, "ожидалось «да»/«нет» или 1/0, получено «" + shown(text) + "»")
     )
 
 
@@ -472,7 +498,10 @@ def _category(text: str) -> tuple[Any, str | None]:
         return text.strip(), None
     if lowered in _CATEGORY_NAMES:
         return _CATEGORY_NAMES[lowered], None
-    return None, f"неизвестная категория «{text}»: ожидается ШНОР, ШНСУ, зона риска, резильентная или код"
+    return (
+        None,
+        f"неизвестная категория «{shown(text)}»: ожидается ШНОР, ШНСУ, зона риска, резильентная или код",
+    )
 
 
 @never_raises
@@ -494,111 +523,3 @@ def read_official_list(data: bytes, *, filename: str, year: int | None = None) -
         key=("school_id", "year", "category"),
     )
     return ReadOutcome(outcome.frame, outcome.errors, outcome.warnings, "official")
-
-
-# --- student-level results (large files: vectorised) ----------------------------------------------------------
-
-_NAME_HEADERS = ("фио", "фамилия", "имя", "отчество", "ф и о")
-
-
-@never_raises
-def read_students(data: bytes, *, filename: str) -> ReadOutcome:
-    """Pseudonymous student results (CSV): validated with vectorised expressions, first bad rows reported."""
-    if not data:
-        return ReadOutcome(None, [RowError(filename, None, None, None, "файл пустой.")])
-    if not filename.lower().endswith(".csv"):
-        return ReadOutcome(
-            None,
-            [RowError(filename, None, None, None, "результаты обучающихся принимаются в формате CSV.")],
-        )
-    head = data[:4096]
-    text_head = None
-    for enc in ("utf-8-sig", "cp1251"):
-        try:
-            text_head = head.decode(enc, errors="strict" if enc == "cp1251" else "ignore")
-            break
-        except UnicodeDecodeError:
-            continue
-    first = (text_head or "").splitlines()[0] if text_head else ""
-    sep = ";" if first.count(";") > first.count(",") else ","
-    header = [norm(h) for h in first.split(sep)]
-    if any(h in _NAME_HEADERS for h in header):
-        return ReadOutcome(
-            None,
-            [
-                RowError(
-                    filename,
-                    None,
-                    1,
-                    None,
-                    "в файле есть столбец с именами обучающихся. Загружать имена нельзя: "
-                    "используйте обезличенные коды участников.",
-                )
-            ],
-        )
-    raw = pl.read_csv(data, separator=sep, infer_schema=False, encoding="utf8-lossy")
-    raw = raw.rename({c: c.strip().lstrip("\ufeff") for c in raw.columns})
-    missing = [
-        c
-        for c in ("student_id", "school_id", "procedure", "subject", "grade", "year")
-        if c not in raw.columns
-    ]
-    if missing:
-        return ReadOutcome(
-            None,
-            [
-                RowError(
-                    filename,
-                    None,
-                    1,
-                    None,
-                    f"нет обязательных столбцов: {', '.join(missing)}. Найдены: {', '.join(raw.columns)}.",
-                )
-            ],
-        )
-    numeric = {
-        "grade": pl.Int16,
-        "year": pl.Int16,
-        "primary_score": pl.Float64,
-        "max_score": pl.Float64,
-        "mark": pl.Int8,
-    }
-    frame = raw.with_row_index("_row", offset=2).with_columns(
-        *[
-            pl.col(c).str.replace(",", ".").str.strip_chars().cast(t, strict=False).alias(c)
-            for c, t in numeric.items()
-            if c in raw.columns
-        ],
-        pl.col("procedure")
-        .str.to_lowercase()
-        .replace({"впр": "vpr", "огэ": "oge", "егэ": "ege", "кдр": "kdr"}),
-    )
-    errors: list[RowError] = []
-    for column, expr, reason in (
-        (
-            "grade",
-            pl.col("grade").is_null() | ~pl.col("grade").is_between(1, 11),
-            "класс должен быть от 1 до 11",
-        ),
-        ("year", pl.col("year").is_null() | ~pl.col("year").is_between(2015, 2035), "год вне 2015–2035"),
-        ("procedure", ~pl.col("procedure").is_in(["vpr", "oge", "ege", "kdr"]), "неизвестная процедура"),
-        ("student_id", pl.col("student_id").is_null(), "пустой код участника"),
-    ):
-        bad = frame.filter(expr).select("_row", column).head(20)
-        errors += [
-            RowError(filename, None, int(r), column, f"{reason} (значение «{v}»).") for r, v in bad.rows()
-        ]
-    if "mark" in raw.columns:
-        bad = frame.filter(pl.col("mark").is_not_null() & ~pl.col("mark").is_between(2, 5)).select(
-            "_row", "mark"
-        )
-        errors += [
-            RowError(filename, None, int(r), "mark", f"отметка должна быть от 2 до 5 (значение «{v}»).")
-            for r, v in bad.head(20).rows()
-        ]
-    if errors:
-        return ReadOutcome(None, errors[:200])
-    for name in STUDENT_SCHEMA.names():
-        if name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None).alias(name))
-    return ReadOutcome(frame.select(STUDENT_SCHEMA.names()).cast(STUDENT_SCHEMA), [], [], "students")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opora.readers.common import norm
+from opora.readers.common import norm, shown
 
 PROCEDURE_NAMES = {
     "впр": "vpr",
@@ -44,12 +44,12 @@ _SUBJECT_LOOKUP = {norm(name): code for code, names in SUBJECTS.items() for name
 def procedure_code(text: str) -> tuple[str | None, str | None]:
     code = PROCEDURE_NAMES.get(norm(text))
     if code is None:
-        return None, f"неизвестная процедура «{text}»: ожидается ВПР, ОГЭ, ЕГЭ или КДР"
+        return None, f"неизвестная процедура «{shown(text)}»: ожидается ВПР, ОГЭ, ЕГЭ или КДР"
     return code, None
 
 
 def subject_code(text: str) -> tuple[str | None, str | None]:
     code = _SUBJECT_LOOKUP.get(norm(text))
     if code is None:
-        return None, f"неизвестный предмет «{text}» (список предметов — в docs/import-formats.md)"
+        return None, f"неизвестный предмет «{shown(text)}» (список предметов — в docs/import-formats.md)"
     return code, None

@@ -10,6 +10,7 @@ written; every error names the file, the sheet, the row, the column and the reas
 from __future__ import annotations
 
 import io
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -18,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from portal.lib.uploads import data_import_problem
 from portal.monitoring import derive, services
 from portal.monitoring.models import IndicatorValue, MonitoringPeriod
 from portal.monitoring.values import InvalidValue, Slot, clean, school_slots
@@ -177,6 +179,8 @@ def import_values(period: MonitoringPeriod, content: bytes, *, filename: str, by
     written then. A closed period raises ``services.PeriodLocked`` before the file is read.
     """
     services.check_open(period)
+    if problem := data_import_problem(content, filename):
+        raise services.ValidationFailed([problem])
     where = f"Файл «{filename}»"
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -185,7 +189,12 @@ def import_values(period: MonitoringPeriod, content: bytes, *, filename: str, by
     if SHEET not in wb.sheetnames:
         raise services.ValidationFailed([f"{where}: нет листа «{SHEET}» — скачайте шаблон заново."])
     ws = wb[SHEET]
-    rows = list(ws.iter_rows(values_only=True))
+    try:  # a read-only workbook parses the sheet only now: a damaged sheet fails here, not at opening
+        rows = list(ws.iter_rows(values_only=True))
+    except Exception as exc:
+        raise services.ValidationFailed([f"{where}, лист «{SHEET}»: лист повреждён и не читается."]) from exc
+    finally:
+        wb.close()
     header = [str(c).strip() if c is not None else "" for c in (rows[0] if rows else [])]
     if header[: len(HEADERS)] != HEADERS:
         raise services.ValidationFailed(
@@ -233,19 +242,16 @@ def import_values(period: MonitoringPeriod, content: bytes, *, filename: str, by
             if sub_code not in TOTALS:
                 errors.append(f"{at}, столбец {col['Подпункт']}: неизвестная численность «{sub_code}».")
                 continue
+            number = _number(value)
             if value is None:
                 totals[school.pk][sub_code] = None
-            elif (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or value < 1
-                or value != int(value)
-            ):
+            elif isinstance(number, str) or number < 1 or number != int(number) or number > 1_000_000:
                 errors.append(
-                    f"{at}, столбец {col['Значение']}: численность должна быть целым числом больше 0."
+                    f"{at}, столбец {col['Значение']}: численность должна быть целым числом больше 0, "
+                    f"получено «{_quoted(value)}»."
                 )
             else:
-                totals[school.pk][sub_code] = int(value)
+                totals[school.pk][sub_code] = int(number)
             continue
         if school.pk not in slots_by_school:
             slots_by_school[school.pk] = {
@@ -299,6 +305,33 @@ def import_values(period: MonitoringPeriod, content: bytes, *, filename: str, by
     return changes
 
 
+def _quoted(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _number(value: Any) -> float | str:
+    """A finite number from a cell (number or text with spaces, a decimal comma or a trailing %), or the
+    Russian reason it is not one. NaN and infinity (possible in a hand-made XLSX) are not numbers."""
+    if isinstance(value, bool):
+        return "ожидается число, а не «да»/«нет»"
+    if isinstance(value, int | float):
+        try:
+            number = float(value)
+        except OverflowError:  # an int of hundreds of digits in a hand-made XLSX
+            number = math.inf
+    else:
+        text = str(value).replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+        text = text.removesuffix("%")
+        try:
+            number = float(text) if len(text) <= 40 else math.nan
+        except ValueError:
+            return f"ожидается число, получено «{_quoted(value)}»"
+    if not math.isfinite(number):
+        return f"ожидается число, получено «{_quoted(value)}»"
+    return number
+
+
 def _raw_from_cell(slot: Slot, value: Any, links: Any, comment: Any) -> dict[str, Any] | str:
     raw: dict[str, Any] = {
         "text": str(comment) if comment is not None else "",
@@ -312,12 +345,13 @@ def _raw_from_cell(slot: Slot, value: Any, links: Any, comment: Any) -> dict[str
         else:
             word = str(value).strip().lower()
             if word not in ("да", "нет"):
-                return f"показатель {slot.ref}: ожидается «да» или «нет», получено «{value}»."
+                return f"показатель {slot.ref}: ожидается «да» или «нет», получено «{_quoted(value)}»."
             raw["bool_value"] = word == "да"
-    elif slot.kind == "people":
-        raw["numerator"] = value
-    elif slot.kind in ("pct", "count"):
-        raw["number"] = value
+    elif slot.kind in ("people", "pct", "count"):
+        number = None if value is None else _number(value)
+        if isinstance(number, str):
+            return f"показатель {slot.ref}: {number}."
+        raw["numerator" if slot.kind == "people" else "number"] = number
     elif slot.kind == "status3":
         labels = slot.status_labels()
         text = str(value).strip() if value is not None else ""

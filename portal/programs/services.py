@@ -19,6 +19,7 @@ from opora import constructor
 from opora import measures_catalogue as catalogue
 from portal.audit.services import record, snapshot
 from portal.identification.services import latest_published
+from portal.lib.uploads import data_import_problem
 from portal.programs.models import (
     Goal,
     Level,
@@ -340,6 +341,11 @@ LEVEL_WORDS = {
 IMPORT_COLUMNS = ("Код ОО", "Год", "Код фактора", "Уровень", "Основание")
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """A cell's text for an error message: a 10,000-character cell is cut, not quoted whole."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def import_profiles(municipality: Any, content: bytes, *, filename: str, by: Any) -> ImportReport:
     """Levels from an Excel file (sheet 1, columns :data:`IMPORT_COLUMNS`): the whole file is checked first;
     any error — nothing is written; otherwise every level is written in one transaction (source «загружен»)."""
@@ -347,12 +353,21 @@ def import_profiles(municipality: Any, content: bytes, *, filename: str, by: Any
 
     import openpyxl
 
+    if problem := data_import_problem(content, filename):
+        return ImportReport(False, [problem])
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds on a broken file
         return ImportReport(False, [f"Файл {filename}: не удалось прочитать как книгу Excel (.xlsx)."])
+    if not book.worksheets:
+        return ImportReport(False, [f"Файл {filename}: в книге нет листов с таблицей."])
     sheet = book.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    try:  # a read-only workbook parses the sheet only now: a damaged sheet fails here, not at opening
+        rows = list(sheet.iter_rows(values_only=True))
+    except Exception:
+        return ImportReport(False, [f"Файл {filename}, лист «{sheet.title}»: лист повреждён и не читается."])
+    finally:
+        book.close()
     if not rows:
         return ImportReport(False, [f"Файл {filename}, лист «{sheet.title}»: лист пуст."])
     header = [str(c or "").strip() for c in rows[0]]
@@ -387,25 +402,33 @@ def import_profiles(municipality: Any, content: bytes, *, filename: str, by: Any
         )
         school = schools.get(code)
         if school is None:
-            errors.append(f"{where}, столбец «Код ОО»: школа с кодом «{code}» не найдена в муниципалитете.")
+            errors.append(
+                f"{where}, столбец «Код ОО»: школа с кодом «{_shown(code)}» не найдена в муниципалитете."
+            )
         try:
-            year = int(float(year_text))
-            if not 2000 <= year <= 2100:
+            year_value = float(year_text)
+            year = int(year_value)
+            if year != year_value or not 2000 <= year <= 2100:
                 raise ValueError
         except (ValueError, OverflowError):
-            errors.append(f"{where}, столбец «Год»: ожидается год (например 2023), а не «{year_text}».")
+            errors.append(
+                f"{where}, столбец «Год»: ожидается год (например 2023), а не «{_shown(year_text)}»."
+            )
             year = 0
         factor = factors.get(factor_code)
         if factor is None:
-            errors.append(f"{where}, столбец «Код фактора»: неизвестный фактор «{factor_code}».")
+            errors.append(f"{where}, столбец «Код фактора»: неизвестный фактор «{_shown(factor_code)}».")
         level = LEVEL_WORDS.get(level_text.lower())
         if level is None:
             errors.append(
-                f"{where}, столбец «Уровень»: ожидается «высокий», «средний» или «низкий», а не «{level_text}»."
+                f"{where}, столбец «Уровень»: ожидается «высокий», «средний» или «низкий», "
+                f"а не «{_shown(level_text)}»."
             )
         key = (code, year, factor_code)
         if key in seen:
-            errors.append(f"{where}: фактор «{factor_code}» школы «{code}» за {year} г. указан повторно.")
+            errors.append(
+                f"{where}: фактор «{_shown(factor_code)}» школы «{_shown(code)}» за {year} г. указан повторно."
+            )
         seen.add(key)
         if school is not None and factor is not None and level is not None and year:
             parsed.append((school, year, factor, level, cell("Основание")))

@@ -8,6 +8,7 @@ twice). Every error names the file, sheet, row, column and reason; if there is o
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from portal.audit.services import record, snapshot
+from portal.lib.uploads import data_import_problem
 from portal.schools.models import School
 from portal.staff.models import Category, Course, Teacher
 
@@ -84,7 +86,11 @@ def _rows(
     if sheet not in wb.sheetnames:
         errors.append(f"{where}: нет листа «{sheet}» — скачайте шаблон заново.")
         return []
-    rows = list(wb[sheet].iter_rows(values_only=True))
+    try:  # a read-only workbook parses a sheet only now: a damaged sheet fails here, not at opening
+        rows = list(wb[sheet].iter_rows(values_only=True))
+    except Exception:
+        errors.append(f"{where}, лист «{sheet}»: лист повреждён и не читается.")
+        return []
     header = [_text(c) for c in (rows[0] if rows else [])]
     if header[: len(headers)] != headers:
         errors.append(
@@ -100,20 +106,30 @@ def _rows(
     return out
 
 
+# ASCII digits only: str.isdigit() accepts «²», which int() refuses; the length cap keeps int() cheap.
+_DIGITS = re.compile(r"[0-9]{1,6}")
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _year(value: Any, at: str, errors: list[str], *, required: bool) -> int | None:
     text = _text(value)
     if not text:
         if required:
             errors.append(f"{at}: год обязателен.")
         return None
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
-        errors.append(f"{at}: «{text}» — не год (ожидается число от 2000 до 2100).")
+    if not _DIGITS.fullmatch(text) or not 2000 <= int(text) <= 2100:
+        errors.append(f"{at}: «{_shown(text)}» — не год (ожидается число от 2000 до 2100).")
         return None
     return int(text)
 
 
 def import_file(school: School, content: bytes, *, filename: str, by: Any) -> ImportReport:
     """Validate both sheets completely, then write everything in one transaction (or raise ImportFailed)."""
+    if problem := data_import_problem(content, filename):
+        raise ImportFailed([problem])
     where = f"Файл «{filename}»"
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -136,10 +152,12 @@ def import_file(school: School, content: bytes, *, filename: str, by: Any) -> Im
                 f"{at}, столбец {col[0]} «{TEACHER_HEADERS[0]}»: педагог «{name}» уже есть выше в файле."
             )
             continue
+        if len(_text(cells[1])) > 300:
+            errors.append(f"{at}, столбец {col[1]} «{TEACHER_HEADERS[1]}»: длиннее 300 символов.")
         category = _text(cells[2]).lower() or "без категории"
         if category not in CATEGORIES:
             errors.append(
-                f"{at}, столбец {col[2]} «{TEACHER_HEADERS[2]}»: «{_text(cells[2])}» — допустимо: {', '.join(CATEGORIES)}."
+                f"{at}, столбец {col[2]} «{TEACHER_HEADERS[2]}»: «{_shown(_text(cells[2]))}» — допустимо: {', '.join(CATEGORIES)}."
             )
         lead = _text(cells[3]).lower()
         if lead not in YES_NO:
@@ -158,26 +176,30 @@ def import_file(school: School, content: bytes, *, filename: str, by: Any) -> Im
         name, title = _text(cells[0]), _text(cells[1])
         if name not in known:
             errors.append(
-                f"{at}, столбец {col[0]} «{COURSE_HEADERS[0]}»: педагога «{name}» нет ни на листе «{TEACHERS}», "
+                f"{at}, столбец {col[0]} «{COURSE_HEADERS[0]}»: педагога «{_shown(name)}» нет ни на листе «{TEACHERS}», "
                 "ни в учёте школы."
             )
         if not title:
             errors.append(f"{at}, столбец {col[1]} «{COURSE_HEADERS[1]}»: не указано название программы.")
         hours_text = _text(cells[2])
-        if not hours_text.isdigit() or not 1 <= int(hours_text) <= 2000:
+        hours_ok = bool(_DIGITS.fullmatch(hours_text)) and 1 <= int(hours_text) <= 2000
+        if not hours_ok:
             errors.append(
-                f"{at}, столбец {col[2]} «{COURSE_HEADERS[2]}»: «{hours_text}» — ожидается целое число часов от 1."
+                f"{at}, столбец {col[2]} «{COURSE_HEADERS[2]}»: «{_shown(hours_text)}» — ожидается целое число "
+                "часов от 1 до 2000."
             )
+        if len(title) > 300:
+            errors.append(f"{at}, столбец {col[1]} «{COURSE_HEADERS[1]}»: длиннее 300 символов.")
         registry = _text(cells[3])
         if registry not in REGISTRIES:
             errors.append(
-                f"{at}, столбец {col[3]} «{COURSE_HEADERS[3]}»: «{registry}» — допустимо: {', '.join(REGISTRIES)}."
+                f"{at}, столбец {col[3]} «{COURSE_HEADERS[3]}»: «{_shown(registry)}» — допустимо: {', '.join(REGISTRIES)}."
             )
         year = _year(cells[4], f"{at}, столбец {col[4]} «{COURSE_HEADERS[4]}»", errors, required=True)
         # kept even when invalid: nothing is written unless the whole file is clean
         fields = {
             "title": title[:300],
-            "hours": int(hours_text) if hours_text.isdigit() else 0,
+            "hours": int(hours_text) if hours_ok else 0,
             "registry": REGISTRIES.get(registry, ""),
             "year": year,
         }
