@@ -17,8 +17,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     links: list[tuple[str, str]] = []
     if user.is_authenticated:
         for a in assignments(user):
-            if a.role == Role.REGION_VIEWER and a.region is not None:
+            if a.role in (Role.REGION_VIEWER, Role.REGION_COORDINATOR) and a.region is not None:
                 links.append((reverse("schools:region", args=[a.region_id]), f"Регион: {a.region}"))
+                links.append(
+                    (reverse("identification:region_runs", args=[a.region_id]), "Идентификация по региону")
+                )
+                if has_perm(user, "audit.view", a.region):
+                    links.append((reverse("audit:region_log", args=[a.region_id]), "Журнал изменений"))
             elif a.municipality is not None:
                 links.append((reverse("schools:municipality", args=[a.municipality_id]), f"{a.municipality}"))
                 if has_perm(user, "identification.view", a.municipality):

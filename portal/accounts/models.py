@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     METHOD_CENTRE = "method_centre", "Методист (методический центр)"
     SCHOOL_TEAM = "school_team", "Школьная команда"
     REGION_VIEWER = "region_viewer", "Наблюдатель (регион)"
+    REGION_COORDINATOR = "region_coordinator", "Региональный координатор"
 
 
 #: Which scope each role is held in: exactly this field of RoleAssignment is filled.
@@ -23,6 +24,7 @@ ROLE_SCOPE: dict[str, str] = {
     Role.METHOD_CENTRE: "municipality",
     Role.SCHOOL_TEAM: "school",
     Role.REGION_VIEWER: "region",
+    Role.REGION_COORDINATOR: "region",
 }
 
 

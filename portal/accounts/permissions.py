@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "public.manage",
             "reports.view",
             "reports.run",
+            "api.manage",  # tokens of the integration API for its municipality (portal/api)
         }
     ),
     Role.METHOD_CENTRE: frozenset(
@@ -105,6 +106,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
 }
+
+# The regional coordinator does, in every municipality and school of its region, what a municipal coordinator
+# does in one municipality; and it runs and publishes the region-wide identification (fit on all its schools).
+PERMISSIONS[Role.REGION_COORDINATOR] = PERMISSIONS[Role.COORDINATOR] | frozenset(
+    {"region.view", "region.identification.run", "region.identification.publish"}
+)
 
 ALL_PERMISSIONS: frozenset[str] = frozenset().union(*PERMISSIONS.values())
 

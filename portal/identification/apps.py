@@ -7,6 +7,7 @@ class IdentificationConfig(AppConfig):
     verbose_name = "Идентификация школ"
 
     def ready(self) -> None:
+        from portal.identification import jobs  # noqa: F401  (registers the «identification.region» job)
         from portal.identification.demo import load_identification_demo
         from portal.schools.demo import DEMO_EXTENSIONS
 

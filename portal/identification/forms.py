@@ -58,3 +58,12 @@ class SettingsForm(forms.Form):
         except ConfigError as error:
             raise forms.ValidationError(str(error)) from None
         return mapping
+
+
+class RegionRunForm(forms.Form):
+    year = forms.IntegerField(
+        label="Год идентификации",
+        min_value=2015,
+        max_value=2035,
+        help_text="Модель строится на всех школах всех муниципалитетов региона и применяется к каждому муниципалитету.",
+    )

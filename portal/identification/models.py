@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 
 from portal.results.models import ReferenceDataset
-from portal.schools.models import Municipality, School
+from portal.schools.models import Municipality, Region, School
 
 
 class Category(models.TextChoices):
@@ -58,6 +58,91 @@ class IdentificationSettings(models.Model):
         return f"Параметры идентификации: {self.municipality}"
 
 
+class RegionIdentificationSettings(models.Model):
+    """The region's configuration of the region-wide identification (JSON of IdentificationConfig); empty = defaults.
+
+    A region-wide run uses these settings (not a municipality's): one model and one set of thresholds for every
+    municipality of the region.
+    """
+
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, related_name="identification_settings", verbose_name="регион"
+    )
+    config = models.JSONField("параметры методики", default=dict, blank=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "параметры идентификации региона"
+        verbose_name_plural = "параметры идентификации регионов"
+
+    def __str__(self) -> str:
+        return f"Параметры идентификации: {self.region}"
+
+
+class RegionRun(models.Model):
+    """A region-wide identification: the model is fitted once on every school of the region and applied to each
+    municipality; the per-municipality results are ordinary IdentificationRuns linked here (``runs``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "В очереди"
+        RUNNING = "running", "Выполняется"
+        FINISHED = "finished", "Рассчитан"
+        PUBLISHED = "published", "Опубликован"
+        FAILED = "failed", "Ошибка"
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="identification_runs", verbose_name="регион"
+    )
+    year = models.PositiveSmallIntegerField("год идентификации")
+    status = models.CharField("статус", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    config = models.JSONField("параметры (снимок)", default=dict)
+    fit_description = models.CharField("выборка модели", max_length=300, blank=True)
+    n_fit = models.PositiveIntegerField("школ в модели", default=0)
+    n_schools = models.PositiveIntegerField("школ в регионе", default=0)
+    n_municipalities = models.PositiveIntegerField("муниципалитетов", default=0)
+    model = models.JSONField("модель", default=dict, blank=True)
+    data_version = models.CharField("версия данных (SHA-256)", max_length=64, blank=True)
+    error = models.TextField("ошибка", blank=True)
+    job = models.ForeignKey(
+        "jobs.Job",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="фоновая задача",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="рассчитал",
+    )
+    created_at = models.DateTimeField("когда", auto_now_add=True)
+    finished_at = models.DateTimeField("рассчитан", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="опубликовал",
+    )
+    published_at = models.DateTimeField("опубликован", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "региональный расчёт идентификации"
+        verbose_name_plural = "региональные расчёты идентификации"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Региональная идентификация {self.year} № {self.pk} ({self.region})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("identification:region_run", args=[self.pk])
+
+
 class IdentificationRun(models.Model):
     class Status(models.TextChoices):
         FINISHED = "finished", "Рассчитан"
@@ -104,6 +189,15 @@ class IdentificationRun(models.Model):
         verbose_name="опубликовал",
     )
     published_at = models.DateTimeField("опубликован", null=True, blank=True)
+    region_run = models.ForeignKey(
+        RegionRun,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="runs",
+        verbose_name="региональный расчёт",
+        help_text="Заполнено, если модель построена на всех школах региона.",
+    )
 
     class Meta:
         verbose_name = "расчёт идентификации"

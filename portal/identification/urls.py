@@ -12,4 +12,8 @@ urlpatterns = [
     path("identification/runs/<int:pk>/export.xlsx", views.export, name="export"),
     path("identification/runs/<int:pk>/schools/<int:school_pk>/", views.school_detail, name="school"),
     path("methodology/", views.methodology, name="methodology"),
+    path("regions/<int:pk>/identification/", views.region_runs, name="region_runs"),
+    path("regions/<int:pk>/identification/settings/", views.region_settings, name="region_settings"),
+    path("identification/region-runs/<int:pk>/", views.region_run_detail, name="region_run"),
+    path("identification/region-runs/<int:pk>/publish/", views.region_publish, name="region_publish"),
 ]

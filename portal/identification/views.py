@@ -14,15 +14,23 @@ from django.views.decorators.http import require_POST
 from opora.config import IdentificationConfig
 from portal.accounts.permissions import has_perm
 from portal.identification import charts, exports, services
-from portal.identification.forms import RunForm, SettingsForm
-from portal.identification.models import IdentificationRun, SchoolOutcome, category_label
+from portal.identification.forms import RegionRunForm, RunForm, SettingsForm
+from portal.identification.models import (
+    IdentificationRun,
+    RegionIdentificationSettings,
+    RegionRun,
+    SchoolOutcome,
+    category_label,
+)
 from portal.lib.access import get_for
 from portal.results.models import OfficialListEntry
-from portal.schools.models import Municipality, School
+from portal.schools.models import Municipality, Region, School
 
 
 def _run_for(request: HttpRequest, pk: int, perm: str = "identification.view") -> IdentificationRun:
-    run = get_object_or_404(IdentificationRun.objects.select_related("municipality", "reference"), pk=pk)
+    run = get_object_or_404(
+        IdentificationRun.objects.select_related("municipality", "reference", "region_run"), pk=pk
+    )
     if not has_perm(request.user, perm, run.municipality):
         raise Http404("Нет доступа или объект не найден.")
     return run
@@ -117,7 +125,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if r["o"].context_index is not None and r["o"].results_index is not None
     ]
     model = run.model or {}
-    background = [tuple(p) for p in model.get("fit_points", [])] if run.reference_id else []
+    # The schools the model was fitted on (a reference set or the whole region) are drawn behind the municipality's.
+    background = (
+        [tuple(p) for p in model.get("fit_points", [])] if run.reference_id or run.region_run_id else []
+    )
     xs = [p.x for p in points] + [x for x, _ in background]
     line = (model["intercept"], model["slope"]) if "intercept" in model and "slope" in model else None
     context = {
@@ -202,3 +213,136 @@ def methodology(request: HttpRequest) -> HttpResponse:
     )
     html = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
     return render(request, "identification/methodology.html", {"html": mark_safe(html)})
+
+
+# --- region-wide identification ---------------------------------------------------------------------------------
+
+
+def _region_run_for(request: HttpRequest, pk: int, perm: str = "region.view") -> RegionRun:
+    region_run = get_object_or_404(RegionRun.objects.select_related("region", "job", "created_by"), pk=pk)
+    if not has_perm(request.user, perm, region_run.region):
+        raise Http404("Нет доступа или объект не найден.")
+    return region_run
+
+
+@login_required
+def region_runs(request: HttpRequest, pk: int) -> HttpResponse:
+    """The region's region-wide runs and (for the regional coordinator) the form that starts one in the background."""
+    region = get_for(request, Region, "region.view", pk=pk)
+    can_run = has_perm(request.user, "region.identification.run", region)
+    form = RegionRunForm(request.POST or None)
+    if request.method == "POST":
+        if not can_run:
+            raise Http404
+        if form.is_valid():
+            try:
+                region_run = services.start_region_identification(
+                    region, form.cleaned_data["year"], by=request.user
+                )
+            except services.IdentificationError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Расчёт поставлен в очередь: ход работы — на странице расчёта.")
+                return redirect(region_run)
+    context = {
+        "region": region,
+        "runs": RegionRun.objects.filter(region=region).select_related("created_by"),
+        "form": form,
+        "can_run": can_run,
+        "config_saved": RegionIdentificationSettings.objects.filter(region=region)
+        .exclude(config={})
+        .exists(),
+    }
+    return render(request, "identification/region_runs.html", context)
+
+
+@login_required
+def region_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    region = get_for(request, Region, "region.identification.run", pk=pk)
+    current = services.region_config(region)
+    form = SettingsForm(
+        request.POST or None,
+        initial={"config": json.dumps(current.to_mapping(), ensure_ascii=False, indent=2)},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.save_region_config(region, form.cleaned_data["config"], by=request.user)
+        messages.success(
+            request, "Параметры региональной методики сохранены; они применяются к новым расчётам."
+        )
+        return redirect("identification:region_runs", pk=pk)
+    defaults = json.dumps(IdentificationConfig.from_mapping({}).to_mapping(), ensure_ascii=False, indent=2)
+    return render(
+        request,
+        "identification/region_settings.html",
+        {"region": region, "form": form, "defaults": defaults},
+    )
+
+
+def _region_rows(region_run: RegionRun) -> list[dict[str, Any]]:
+    """Per municipality of a region run: its run and the counts of its schools' categories (two queries)."""
+    runs = list(
+        region_run.runs.select_related("municipality").order_by("municipality__name", "municipality_id")
+    )
+    counts: dict[int, dict[str, int]] = {
+        r.pk: {"schools": 0, "low_results": 0, "adverse_context": 0, "at_risk": 0, "excluded": 0}
+        for r in runs
+    }
+    for run_id, categories, excluded in SchoolOutcome.objects.filter(run__region_run=region_run).values_list(
+        "run_id", "categories", "excluded_reason"
+    ):
+        c = counts[run_id]
+        c["schools"] += 1
+        c["excluded"] += bool(excluded)
+        for code in ("low_results", "adverse_context", "at_risk"):
+            c[code] += code in (categories or [])
+    return [{"run": r, **counts[r.pk]} for r in runs]
+
+
+@login_required
+def region_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    region_run = _region_run_for(request, pk)
+    finished = region_run.status in (RegionRun.Status.FINISHED, RegionRun.Status.PUBLISHED)
+    rows = _region_rows(region_run) if finished else []
+    chart = ""
+    if finished:
+        model = region_run.model or {}
+        background = [tuple(p) for p in model.get("fit_points", [])]
+        line = (model["intercept"], model["slope"]) if "intercept" in model and "slope" in model else None
+        chart = charts.scatter_svg(
+            [],
+            background=background,
+            line=line,
+            band=charts.band_from_model(model, [x for x, _ in background]),
+            title="Школы региона: результаты и социальный контекст",
+        )
+    totals = {
+        key: sum(r[key] for r in rows)
+        for key in ("schools", "low_results", "adverse_context", "at_risk", "excluded")
+    }
+    context = {
+        "region_run": region_run,
+        "rows": rows,
+        "totals": totals,
+        "chart": chart,
+        "finished": finished,
+        "polling": region_run.status in (RegionRun.Status.QUEUED, RegionRun.Status.RUNNING),
+        "can_publish": region_run.status == RegionRun.Status.FINISHED
+        and has_perm(request.user, "region.identification.publish", region_run.region),
+    }
+    return render(request, "identification/region_run.html", context)
+
+
+@login_required
+@require_POST
+def region_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    region_run = _region_run_for(request, pk, "region.identification.publish")
+    try:
+        services.publish_region_run(region_run, by=request.user)
+    except services.IdentificationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            "Расчёт опубликован во всех муниципалитетах региона: категории школ показаны на их дашбордах.",
+        )
+    return redirect(region_run)

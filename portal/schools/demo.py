@@ -44,6 +44,7 @@ ACCOUNTS = [
     ("demo-school1", Role.SCHOOL_TEAM, "MNS-OOSH01", "Директор ООШ № 1", "(демо)"),
     ("demo-school2", Role.SCHOOL_TEAM, "MNS-SOSH02", "Директор СОШ № 2", "(демо)"),
     ("demo-region", Role.REGION_VIEWER, "region", "Наблюдатель региона", "(демо)"),
+    ("demo-region-coordinator", Role.REGION_COORDINATOR, "region", "Региональный координатор", "(демо)"),
     ("demo-admin", None, "", "Администратор", "(демо)"),
 ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +18,8 @@ from portal.accounts.permissions import (
 from portal.audit.models import AuditEntry
 from portal.identification.services import latest_published
 from portal.lib.access import get_for
-from portal.schools import services
+from portal.lib.collation import ordered_by_name
+from portal.schools import region_dashboard, services
 from portal.schools.forms import SchoolForm
 from portal.schools.models import Municipality, Region, School
 
@@ -36,15 +39,54 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "schools/home.html",
-        {"municipalities": municipalities_visible_to(request.user).select_related("region")},
+        {"municipalities": ordered_by_name(municipalities_visible_to(request.user).select_related("region"))},
     )
 
 
 @login_required
 def region(request: HttpRequest, pk: int) -> HttpResponse:
+    """The regional dashboard: every municipality side by side, sortable, with a bar chart of one metric."""
     obj = get_for(request, Region, "region.view", pk=pk)
-    municipalities = obj.municipalities.all()
-    return render(request, "schools/region.html", {"region": obj, "municipalities": municipalities})
+    rows, sort, desc = region_dashboard.sort_rows(
+        region_dashboard.comparison(obj), request.GET.get("sort", "name")
+    )
+    metric = request.GET.get("chart", "low_results_share")
+    if metric not in region_dashboard.CHART_METRICS:
+        metric = "low_results_share"
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "active": key == sort,
+            "desc": desc,
+            "query": urlencode({"sort": ("" if key != sort or desc else "-") + key, "chart": metric}),
+        }
+        for key, (label, _) in region_dashboard.SORTS.items()
+    ]
+    context = {
+        "region": obj,
+        "rows": rows,
+        "columns": columns,
+        "sort_query": urlencode({"sort": ("-" if desc else "") + sort}),
+        "metric": metric,
+        "metrics": [(key, title) for key, (title, _, _) in region_dashboard.CHART_METRICS.items()],
+        "chart": region_dashboard.bar_chart_svg(rows, metric) if rows else "",
+        "can_run": has_perm(request.user, "region.identification.run", obj),
+    }
+    return render(request, "schools/region.html", context)
+
+
+@login_required
+def region_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The comparison of the region's municipalities as an Excel workbook (in the order chosen on the page)."""
+    obj = get_for(request, Region, "region.view", pk=pk)
+    rows, _, _ = region_dashboard.sort_rows(region_dashboard.comparison(obj), request.GET.get("sort", "name"))
+    response = HttpResponse(
+        region_dashboard.comparison_xlsx(obj, rows),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="region-{obj.code}-municipalities.xlsx"'
+    return response
 
 
 @login_required

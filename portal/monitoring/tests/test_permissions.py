@@ -43,6 +43,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("method_centre", "M"): _VIEW_M | {"municipal P", "template P", "upload P"},
     ("school_team", "S1"): {"card S1", "form S1"},
     ("region_viewer", "R"): _VIEW_M,
+    # Regional roles: region R covers M (as its coordinator does); R2 covers only M2 and its period P2.
+    ("region_coordinator", "R"): _VIEW_M | {"form S1", "form S2", "municipal P", "template P", "upload P"},
+    ("region_coordinator", "R2"): {"periods M2", "dashboard P2"},
+    ("region_viewer", "R2"): {"periods M2", "dashboard P2"},
 }
 
 MATRIX = role_url_matrix(ALLOWED, URLS)

@@ -54,11 +54,16 @@ _VIEW_M = {
     "library M",
     "municipal M",
 }
+_VIEW_R2 = {"programs S3", "risk S3", "step1 P3", "docx P3", "municipal M2", "library M2"}
 ALLOWED: dict[tuple[str, str], set[str]] = {
     ("coordinator", "M"): _VIEW_M | {"import M"},
     ("method_centre", "M"): _VIEW_M | {"measure edit M"},
     ("school_team", "S1"): {"programs S1", "risk S1", "step1 P", "step3 P", "step5 P", "preview P", "docx P"},
     ("region_viewer", "R"): _VIEW_M,
+    # Regional roles: region R covers M (as its coordinator does); R2 covers only M2, its school S3 and P3.
+    ("region_coordinator", "R"): _VIEW_M | {"import M"},
+    ("region_coordinator", "R2"): _VIEW_R2,
+    ("region_viewer", "R2"): _VIEW_R2,
 }
 MATRIX = role_url_matrix(ALLOWED, URLS)
 

@@ -48,6 +48,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("method_centre", "M"): _MANAGE_M,
     ("school_team", "S1"): {"list S1", "doc S1 draft", "doc S1 published", "file S1 draft"},
     ("region_viewer", "R"): set(),
+    # The regional coordinator manages the public pages of every municipality of its region (R covers M).
+    ("region_coordinator", "R"): _MANAGE_M,
+    ("region_coordinator", "R2"): {"list M2", "list S3", "doc M2"},
+    ("region_viewer", "R2"): set(),
 }
 
 MATRIX = role_url_matrix(ALLOWED, URLS)

@@ -66,6 +66,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
 
 _MUNICIPAL = {"roadmap M", "digest M", "school S1", "school S2", "entry E", "entry ES1", "entry ES2"}
 _MUNICIPAL |= {"file F", "file FS2"}
+_MUNICIPAL_M2 = {"roadmap M2", "digest M2", "school S3", "entry E2", "entry ES3"}
 ALLOWED: dict[tuple[str, str], set[str]] = {
     ("coordinator", "M"): _MUNICIPAL,
     ("method_centre", "M"): _MUNICIPAL,
@@ -73,6 +74,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("school_team", "S1"): {"roadmap M", "entry E", "file F", "school S1", "entry ES1"},
     # Region R covers M only (M2 is in R2).
     ("region_viewer", "R"): _MUNICIPAL,
+    ("region_coordinator", "R"): _MUNICIPAL,
+    # Region R2 covers M2 only.
+    ("region_coordinator", "R2"): _MUNICIPAL_M2,
+    ("region_viewer", "R2"): _MUNICIPAL_M2,
 }
 
 MATRIX = role_url_matrix(ALLOWED, URLS)
@@ -112,6 +117,10 @@ EDIT = [
     ("school_team", "S1", "E", 404),
     ("school_team", "S1", "ES1", 404),
     ("region_viewer", "R", "E", 404),
+    ("region_viewer", "R2", "E2", 404),
+    ("region_coordinator", "R", "E", 302),
+    ("region_coordinator", "R", "ES2", 302),
+    ("region_coordinator", "R2", "E", 404),
 ]
 
 

@@ -42,7 +42,7 @@ def test_it_is_idempotent_and_renews_passwords(db: Any) -> None:
     entries = AuditEntry.objects.count()
     call_command("load_demo", password="second-pass-456", skip_extensions=True)
     assert School.objects.count() == 13
-    assert RoleAssignment.objects.count() == 5
+    assert RoleAssignment.objects.count() == 6  # every demo account but the administrator holds one role
     assert User.objects.get(username="demo-coordinator").check_password("second-pass-456")
-    # The second run changes no school, so it logs only the password resets of the six users.
-    assert AuditEntry.objects.count() - entries == 6
+    # The second run changes no school, so it logs only the password resets of the seven users.
+    assert AuditEntry.objects.count() - entries == 7

@@ -13,6 +13,9 @@ from tests.permissions import role_url_matrix
 
 URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "region R": lambda w: reverse("schools:region", args=[w["R"].pk]),
+    "region R2": lambda w: reverse("schools:region", args=[w["R2"].pk]),
+    "export R": lambda w: reverse("schools:region_export", args=[w["R"].pk]),
+    "export R2": lambda w: reverse("schools:region_export", args=[w["R2"].pk]),
     "municipality M": lambda w: reverse("schools:municipality", args=[w["M"].pk]),
     "municipality M2": lambda w: reverse("schools:municipality", args=[w["M2"].pk]),
     "school S1": lambda w: reverse("schools:school", args=[w["S1"].pk]),
@@ -29,7 +32,20 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("coordinator", "M"): {"municipality M", "school S1", "school S2", "edit S1", "edit S2", "audit M"},
     ("method_centre", "M"): {"municipality M", "school S1", "school S2"},
     ("school_team", "S1"): {"school S1", "edit S1"},
-    ("region_viewer", "R"): {"region R", "municipality M", "school S1", "school S2"},
+    ("region_viewer", "R"): {"region R", "export R", "municipality M", "school S1", "school S2"},
+    # Regional roles: the region R covers M and its schools; R2 (M2, S3) is another region's: 404.
+    ("region_coordinator", "R"): {
+        "region R",
+        "export R",
+        "municipality M",
+        "school S1",
+        "school S2",
+        "edit S1",
+        "edit S2",
+        "audit M",
+    },
+    ("region_coordinator", "R2"): {"region R2", "export R2", "municipality M2", "school S3", "audit M2"},
+    ("region_viewer", "R2"): {"region R2", "export R2", "municipality M2", "school S3"},
 }
 
 MATRIX = role_url_matrix(ALLOWED, URLS)
@@ -81,6 +97,8 @@ def test_it_lets_a_user_without_roles_in_but_shows_nothing(client: Client, db: A
         ("coordinator", "M", "municipality M"),
         ("school_team", "S1", "school S1"),
         ("region_viewer", "R", "region R"),
+        ("region_coordinator", "R", "region R"),
+        ("region_coordinator", "R2", "region R2"),
     ],
 )
 def test_home_sends_each_role_to_its_widest_scope(

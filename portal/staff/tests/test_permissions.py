@@ -57,6 +57,10 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     },
     # aggregates only: municipal numbers, never a school's teacher list or a teacher's page
     ("region_viewer", "R"): _MUNICIPAL,
+    # The regional coordinator works in every school of its region as the municipal coordinator does in M.
+    ("region_coordinator", "R"): _MUNICIPAL | _SCHOOLS_M,
+    ("region_coordinator", "R2"): {"municipal M2", "school S3", "teacher other"},
+    ("region_viewer", "R2"): {"municipal M2"},
 }
 
 MATRIX = role_url_matrix(ALLOWED, URLS)

@@ -1,0 +1,35 @@
+"""The background job of a region-wide identification (hundreds of schools: seconds to minutes, with progress)."""
+
+from __future__ import annotations
+
+from portal.identification import services
+from portal.identification.models import RegionRun
+from portal.jobs.models import Job
+from portal.jobs.services import JobError, JobResult, Progress, register
+
+
+@register("identification.region")
+def run_region(job: Job, progress: Progress) -> JobResult:
+    region_run = (
+        RegionRun.objects.select_related("region", "created_by").filter(pk=job.params["region_run"]).first()
+    )
+    if region_run is None:
+        raise JobError("Региональный расчёт удалён до начала задачи.")
+    try:
+        services.run_region_identification(
+            region_run.region,
+            region_run.year,
+            by=region_run.created_by,
+            progress=progress,
+            region_run=region_run,
+        )
+    except services.IdentificationError as error:
+        raise JobError(str(error)) from error
+    except Exception:
+        RegionRun.objects.filter(pk=region_run.pk).update(
+            status=RegionRun.Status.FAILED, error="Внутренняя ошибка при расчёте."
+        )
+        raise
+    return JobResult(
+        message=f"Расчёт выполнен: {region_run.n_municipalities} муниципалитетов, {region_run.n_schools} школ."
+    )
