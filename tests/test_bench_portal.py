@@ -17,6 +17,8 @@ BENCH = Path(__file__).resolve().parents[1] / "bench"
     [
         ("bench_monitoring.py", "dashboard after a write"),
         ("bench_reports.py", "monitoring report docx"),
+        ("bench_import.py", "student rows"),
+        ("bench_region.py", "(b) identification"),
     ],
 )
 def test_it_runs_in_quick_mode(script: str, expected: str) -> None:
@@ -31,3 +33,37 @@ def test_it_runs_in_quick_mode(script: str, expected: str) -> None:
         env=env,
     )
     assert expected in out.stdout and " quick" in out.stdout
+
+
+def _postgres_reachable(url: str) -> bool:
+    try:
+        import psycopg
+
+        server = url.replace("postgres://", "postgresql://", 1).rpartition("/")[0] + "/postgres"
+        with psycopg.connect(server, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+def test_load_test_runs_in_quick_mode() -> None:
+    """The load test (gunicorn + locust against PostgreSQL) in quick mode: only in the PostgreSQL leg of CI."""
+    import importlib.util
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("the load test needs PostgreSQL (DATABASE_URL=postgres://…)")
+    if importlib.util.find_spec("gunicorn") is None or importlib.util.find_spec("locust") is None:
+        pytest.skip("gunicorn and locust are needed for the load test")
+    if not _postgres_reachable(url):
+        pytest.skip("PostgreSQL of DATABASE_URL is not reachable")
+    # its own scratch database, so parallel runs on one server never share it
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "bench_load.py"), "--quick", "--db-name", f"opora_load_{os.getpid()}"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "load test: errors=0 server errors=0 quick" in out.stdout
+    assert "ALL pages (without login)" in out.stdout
