@@ -1,7 +1,8 @@
 """Settings of the Опора portal: one file, every deployment value from the environment.
 
-Variables (see README «Настройка»): DEBUG, SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS,
-TIME_ZONE, MEDIA_ROOT, STATIC_ROOT, CACHE_DIR, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, SECURE_HSTS_PRELOAD.
+Variables (see README «Настройка»; every one is listed with a comment in deploy/env.example, which a test keeps
+complete): DEBUG, SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, TIME_ZONE, MEDIA_ROOT, STATIC_ROOT,
+CACHE_DIR, OPORA_HTTPS and the SECURE_* / SESSION_* overrides, OPORA_* limits.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ INSTALLED_APPS = [
     "portal.public",
     "portal.jobs",
     "portal.reports",
+    "portal.ops",
+    "portal.synthetic",
+    "portal.api",
 ]
 
 MIDDLEWARE = [
@@ -98,11 +102,18 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Password policy (portal/accounts/validators.py): at least OPORA_PASSWORD_MIN_LENGTH characters, not like the login,
+# not a common password, not only digits, and both letters and digits.
+OPORA_PASSWORD_MIN_LENGTH = env_int("OPORA_PASSWORD_MIN_LENGTH", 10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": OPORA_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.accounts.validators.LettersAndDigitsValidator"},
 ]
 
 LANGUAGE_CODE = "ru"
@@ -118,6 +129,15 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploaded documents (e.g. roadmap evidence): size cap in MB; «due soon» window of the roadmap in days.
 OPORA_UPLOAD_MAX_MB = env_int("OPORA_UPLOAD_MAX_MB", 20)
+# Data imports (results, context, staff, monitoring: xlsx/csv): size caps in MB, and the ZIP-bomb guard for xlsx/docx
+# packages (portal/lib/uploads.py): most unpacked MB, most members, highest compression ratio.
+OPORA_IMPORT_MAX_MB = env_int("OPORA_IMPORT_MAX_MB", 100)
+OPORA_IMPORT_CSV_MAX_MB = env_int("OPORA_IMPORT_CSV_MAX_MB", 1024)  # CSV is streamed (student results)
+OPORA_ZIP_MAX_UNPACKED_MB = env_int("OPORA_ZIP_MAX_UNPACKED_MB", 200)
+OPORA_ZIP_MAX_MEMBERS = env_int("OPORA_ZIP_MAX_MEMBERS", 1000)
+OPORA_ZIP_MAX_RATIO = env_int("OPORA_ZIP_MAX_RATIO", 100)
+# Backups (manage.py backup / restore, portal/ops): where archives are written.
+OPORA_BACKUP_DIR = Path(env_str("OPORA_BACKUP_DIR", str(VAR_DIR / "backups")))
 OPORA_DUE_SOON_DAYS = env_int("OPORA_DUE_SOON_DAYS", 30)
 # One cache shared by every web worker of the host (gunicorn runs several processes): files under CACHE_DIR.
 # What is cached is keyed by a revision that every write bumps (monitoring dashboard), so it is never stale.
@@ -139,18 +159,25 @@ STORAGES = {
     },
 }
 
-# Security: strict by default outside DEBUG; behind nginx the proxy sets X-Forwarded-Proto.
+# Security (docs/decisions/0007): OPORA_HTTPS=true (the default when DEBUG is off) means the site is served over
+# HTTPS by nginx, which sets X-Forwarded-Proto: cookies are then sent only over HTTPS, http is redirected and HSTS is
+# announced. `make run` (DEBUG=true, http://127.0.0.1) turns all of it off.
+OPORA_HTTPS = env_bool("OPORA_HTTPS", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", OPORA_HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", OPORA_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", OPORA_HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if OPORA_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", OPORA_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", OPORA_HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token: forms carry it
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # one working day
 X_FRAME_OPTIONS = "DENY"
 
 # Login throttling (portal/accounts/throttle.py): failures allowed per login name (an address gets four times as
@@ -168,6 +195,11 @@ OPORA_CSP = (
 # process: `make run`, a small server); "worker" leaves it to `manage.py run_jobs` processes (production with several
 # gunicorn workers); "inline" runs it at once (tests).
 OPORA_JOBS_MODE = env_str("OPORA_JOBS_MODE", "thread")
+
+# Integration API (portal/api, docs/decisions/0006): requests a minute per token — reads (GET) and writes; failed
+# authentications from one address are limited to the write rate.
+OPORA_API_RATE_READ = env_int("OPORA_API_RATE_READ", 120)
+OPORA_API_RATE_WRITE = env_int("OPORA_API_RATE_WRITE", 20)
 
 LOGGING = {
     "version": 1,
