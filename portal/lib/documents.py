@@ -2,6 +2,7 @@
 
 - :func:`render_docx` — a docxtpl template file + a context (+ PNG images) → DOCX bytes;
 - :func:`html_to_pdf` — HTML → PDF bytes with WeasyPrint (A4, fonts from the system; no network access);
+- :func:`pdf_in_background` — the same in a kept document worker process, for PDFs made beside other work;
 - :func:`figure_png`, :func:`bar_chart_png` — a matplotlib figure / a horizontal bar chart → PNG bytes;
 - :func:`ru_number`, :func:`ru_percent`, :func:`ru_date`, :func:`data_uri` — Russian formatting helpers.
 
@@ -158,17 +159,6 @@ def pdf_in_background(html: str) -> PendingPdf:
     DOCX) while the PDF is laid out, and several documents are laid out on several cores.
     """
     return PendingPdf(html)
-
-
-def html_to_pdf_many(htmls: Sequence[str], *, workers: int | None = None) -> list[bytes]:
-    """Several HTML documents → PDFs in the document worker processes (one per CPU core), order kept.
-
-    ``workers=1`` lays them out one by one in this process. The workers only lay out HTML strings, they never touch
-    the database.
-    """
-    if len(htmls) <= 1 or workers == 1 or (os.cpu_count() or 1) <= 1:
-        return [html_to_pdf(h) for h in htmls]
-    return [pending.result() for pending in [pdf_in_background(h) for h in htmls]]
 
 
 #: WeasyPrint's image cache, shared by all documents of the process (images are data: URIs, keyed by content).

@@ -228,7 +228,8 @@ def test_a_pdf_is_laid_out_here_when_the_worker_cannot_start(monkeypatch: Any) -
     assert "Справка" in _pdf_pages(pending.result())[0]
 
 
-def test_a_batch_of_pdfs_keeps_its_order() -> None:
+def test_pdfs_laid_out_side_by_side_come_back_in_order() -> None:
     htmls = [f"<p>Документ {n}</p>" for n in range(3)]
-    pages = [_pdf_pages(pdf)[0] for pdf in docs.html_to_pdf_many(htmls)]
+    pending = [docs.pdf_in_background(h) for h in htmls]  # as render_many hands out a batch
+    pages = [_pdf_pages(p.result())[0] for p in pending]
     assert [p.strip() for p in pages] == ["Документ 0", "Документ 1", "Документ 2"]
