@@ -398,7 +398,8 @@ def demo_minusinsk(seed: int = 2023, n_region: int = 287) -> SyntheticData:
     return SyntheticData(results=results, context=context, risk=risk, schools=schools)
 
 
-def _write_csv(frame: pl.DataFrame, path: Path) -> Path:
+def write_csv(frame: pl.DataFrame, path: Path) -> Path:
+    """``frame`` as CSV at ``path`` (dates as ISO ГГГГ-ММ-ДД); returns ``path``."""
     out = frame
     for name, dtype in frame.schema.items():
         if dtype == pl.Date:
@@ -423,12 +424,12 @@ def write_demo_files(directory: str | Path, *, seed: int = 2023) -> dict[str, Pa
         list(DEMO_OFFICIAL_2023), schema={"school_id": pl.String, "category": pl.String}, orient="row"
     )
     return {
-        "results": _write_csv(data.results.filter(mine), out / "demo_results.csv"),
-        "context": _write_csv(data.context.filter(mine), out / "demo_context.csv"),
-        "risk": _write_csv(data.risk.filter(mine), out / "demo_risk.csv"),
-        "official": _write_csv(official, out / "official_list_2023.csv"),
-        "region_results": _write_csv(data.results, out / "region_results.csv"),
-        "region_context": _write_csv(data.context, out / "region_context.csv"),
+        "results": write_csv(data.results.filter(mine), out / "demo_results.csv"),
+        "context": write_csv(data.context.filter(mine), out / "demo_context.csv"),
+        "risk": write_csv(data.risk.filter(mine), out / "demo_risk.csv"),
+        "official": write_csv(official, out / "official_list_2023.csv"),
+        "region_results": write_csv(data.results, out / "region_results.csv"),
+        "region_context": write_csv(data.context, out / "region_context.csv"),
     }
 
 
@@ -440,9 +441,9 @@ def write_region_files(
     out.mkdir(parents=True, exist_ok=True)
     data = synthetic_region(n_schools, years, seed=seed)
     return {
-        "results": _write_csv(data.results, out / "region_results.csv"),
-        "context": _write_csv(data.context, out / "region_context.csv"),
-        "risk": _write_csv(data.risk, out / "region_risk.csv"),
+        "results": write_csv(data.results, out / "region_results.csv"),
+        "context": write_csv(data.context, out / "region_context.csv"),
+        "risk": write_csv(data.risk, out / "region_risk.csv"),
     }
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from opora.schema import STUDENT_SCHEMA
-from opora.synthetic import SYNTHETIC_CELLS, SyntheticData, synthetic_region
+from opora.synthetic import SYNTHETIC_CELLS, SyntheticData, synthetic_region, write_csv
 
 __all__ = [
     "REGION_YEARS",
@@ -171,15 +171,6 @@ def region_students(
     )
 
 
-def _csv(frame: pl.DataFrame, path: Path) -> Path:
-    out = frame
-    for name, dtype in frame.schema.items():
-        if dtype == pl.Date:
-            out = out.with_columns(pl.col(name).dt.strftime("%Y-%m-%d"))
-    out.write_csv(path)
-    return path
-
-
 def write_municipal_region_files(
     directory: str | Path,
     region: SyntheticRegion,
@@ -204,10 +195,10 @@ def write_municipal_region_files(
         "school_id", "municipality", "kind", "rural", pl.col("students").cast(pl.Int64)
     )
     files = {
-        "schools": _csv(schools, out / "region_schools.csv"),
-        "results": _csv(region.data.results, out / "region_results.csv"),
-        "context": _csv(region.data.context, out / "region_context.csv"),
-        "risk": _csv(region.data.risk, out / "region_risk.csv"),
+        "schools": write_csv(schools, out / "region_schools.csv"),
+        "results": write_csv(region.data.results, out / "region_results.csv"),
+        "context": write_csv(region.data.context, out / "region_context.csv"),
+        "risk": write_csv(region.data.risk, out / "region_risk.csv"),
     }
     if students > 0:
         folder = out / "students"
@@ -215,7 +206,7 @@ def write_municipal_region_files(
         written = 0
         for j, code in enumerate(region.municipalities):
             frame = region_students(region, students, municipality=j, seed=seed)
-            files[f"students:{code}"] = _csv(frame, folder / f"{code}.csv")
+            files[f"students:{code}"] = write_csv(frame, folder / f"{code}.csv")
             written += frame.height
             if progress:
                 sys.stderr.write(f"  обучающиеся: {code} — {frame.height} строк (всего {written})\n")
