@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from portal.accounts.models import Role
@@ -55,6 +57,18 @@ def demo_school_rows() -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
+def new_password() -> str:
+    """A random demo password that passes the site's own password policy (AUTH_PASSWORD_VALIDATORS): a random
+    string may lack a digit, which the policy (portal/accounts/validators.py) refuses."""
+    while True:
+        candidate = secrets.token_urlsafe(9)
+        try:
+            validate_password(candidate)
+        except ValidationError:
+            continue
+        return candidate
+
+
 def load_demo(
     *, password: str | None = None, write: Callable[[str], Any] = print, extensions: bool = True
 ) -> list[DemoAccount]:
@@ -89,7 +103,7 @@ def load_demo(
             )
         ensure_academic_years(range(2020, 2026), current=2025, by=None)
         for username, role, scope, first, last in ACCOUNTS:
-            pw = password or secrets.token_urlsafe(9)
+            pw = password or new_password()
             user = ensure_user(
                 username,
                 password=pw,

@@ -46,3 +46,18 @@ def test_it_is_idempotent_and_renews_passwords(db: Any) -> None:
     assert User.objects.get(username="demo-coordinator").check_password("second-pass-456")
     # The second run changes no school, so it logs only the password resets of the seven users.
     assert AuditEntry.objects.count() - entries == 7
+
+
+def test_generated_demo_passwords_pass_the_password_policy() -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    from portal.schools.demo import new_password
+
+    # A bare token_urlsafe(9) — 12 characters of 64, 10 of them digits — lacks a digit with probability
+    # (54/64)^12 ≈ 0.13: in 200 draws such a password would almost surely appear.
+    passwords = [new_password() for _ in range(200)]
+    for pw in passwords:
+        validate_password(pw)  # raises ValidationError on a password the policy refuses
+    assert all(
+        len(pw) >= 10 and any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw) for pw in passwords
+    )
