@@ -2,7 +2,8 @@
 
 - :func:`render_docx` — a docxtpl template file + a context (+ PNG images) → DOCX bytes;
 - :func:`html_to_pdf` — HTML → PDF bytes with WeasyPrint (A4, fonts from the system; no network access);
-- :func:`pdf_in_background` — the same in a kept document worker process, for PDFs made beside other work;
+- :func:`pdf_in_background` — the same in kept document worker processes, for PDFs made beside other work; a
+  document marked with :data:`PDF_PART` is cut into parts laid out side by side and joined (:func:`join_pdf_parts`);
 - :func:`figure_png`, :func:`bar_chart_png` — a matplotlib figure / a horizontal bar chart → PNG bytes;
 - :func:`ru_number`, :func:`ru_percent`, :func:`ru_date`, :func:`data_uri` — Russian formatting helpers.
 
@@ -128,37 +129,162 @@ def _drop_pool() -> None:
         _POOL = None
 
 
-class PendingPdf:
-    """A PDF being laid out in a document worker; :meth:`result` waits for it.
+#: Marks in a document's HTML where it may be cut into parts that are laid out side by side. Each mark stands
+#: just before an element that starts a new page (``.landscape``, ``.break``), so a part's pages are the pages
+#: the whole document would have there. Everything before :data:`PDF_PROLOGUE_END` (head, styles, the opening
+#: of the containers) is repeated at the start of every part; the HTML parser closes what a part leaves open.
+PDF_PART = "<!--opora:pdf-part-->"
+PDF_PROLOGUE_END = "<!--opora:pdf-prologue-end-->"
 
-    If the worker cannot be started or dies (out of memory, killed), the PDF is laid out in this process instead:
-    the caller always gets its document.
+#: Parts after the first are laid out without page numbers; :func:`join_pdf_parts` stamps the numbers of the
+#: joined document on their pages.
+NO_PAGE_NUMBERS_CSS = "@page { @bottom-center { content: none; } }"
+
+
+def split_pdf_parts(html: str) -> list[str]:
+    """The parts of a document marked with :data:`PDF_PART`, each a whole HTML document; ``[html]`` when the
+    document has no marks (or no :data:`PDF_PROLOGUE_END` to repeat)."""
+    segments = html.split(PDF_PART)
+    if len(segments) == 1 or PDF_PROLOGUE_END not in segments[0]:
+        return [html]
+    prologue = segments[0][: segments[0].index(PDF_PROLOGUE_END)]
+    return [segments[0]] + [prologue + segment for segment in segments[1:]]
+
+
+class PendingPdf:
+    """A PDF being laid out in the document workers; :meth:`result` waits for it.
+
+    A document with :data:`PDF_PART` marks is laid out as parts on all workers at once and joined here. If a
+    worker cannot be started or dies (out of memory, killed), or the parts cannot be joined, the whole PDF is laid
+    out in this process instead: the caller always gets its document.
     """
 
     def __init__(self, html: str) -> None:
         self.html = html
+        parts = split_pdf_parts(html)
         try:
-            self.future: Future[bytes] | None = _pool().submit(html_to_pdf, html)
+            pool = _pool()
+            self.futures: list[Future[bytes]] | None = [pool.submit(html_to_pdf, parts[0])] + [
+                pool.submit(html_to_pdf, part, stylesheets=(PDF_CSS, NO_PAGE_NUMBERS_CSS))
+                for part in parts[1:]
+            ]
         except (BrokenProcessPool, RuntimeError, OSError):
             _drop_pool()
-            self.future = None
+            self.futures = None
 
     def result(self) -> bytes:
-        if self.future is not None:
+        if self.futures is not None:
             try:
-                return self.future.result()
+                pdfs = [future.result() for future in self.futures]
             except BrokenProcessPool:
                 _drop_pool()
+            else:
+                if len(pdfs) == 1:
+                    return pdfs[0]
+                try:
+                    return join_pdf_parts(pdfs)
+                except Exception:  # a damaged part, an unknown page size: the whole document, laid out here
+                    logging.getLogger(__name__).exception(
+                        "PDF parts not joined; laying out the whole document"
+                    )
         return html_to_pdf(self.html)
 
 
 def pdf_in_background(html: str) -> PendingPdf:
-    """Start laying out ``html`` as a PDF in a document worker process and return at once.
+    """Start laying out ``html`` as a PDF in the document worker processes and return at once.
 
-    WeasyPrint is pure Python and holds the GIL: the worker lets this process do other work (draw a chart, fill a
-    DOCX) while the PDF is laid out, and several documents are laid out on several cores.
+    WeasyPrint is pure Python and holds the GIL: the workers let this process do other work (draw a chart, fill a
+    DOCX) while the PDF is laid out, several documents are laid out on several cores, and the parts of one
+    document marked with :data:`PDF_PART` (a program's text and its landscape appendices) too.
     """
     return PendingPdf(html)
+
+
+class PdfJoinError(Exception):
+    """The parts of a document could not be joined (a page of a size the page-number stamps do not know)."""
+
+
+def join_pdf_parts(parts: Sequence[bytes]) -> bytes:
+    """One PDF from the parts of a document (:func:`split_pdf_parts`) laid out separately.
+
+    The first part keeps its title, language and page numbers. The pages of the other parts follow; each gets the
+    number it has in the joined document, stamped in the same place, font and size as WeasyPrint puts it (the
+    stamps are pages of an empty document laid out with :data:`PDF_CSS`, see :func:`page_number_stamps`). The
+    bookmarks of every part are kept and point at their pages in the joined document.
+    """
+    import pikepdf
+
+    out = pikepdf.open(io.BytesIO(parts[0]))
+    sources = [pikepdf.open(io.BytesIO(part)) for part in parts[1:]]
+    total = len(out.pages) + sum(len(src.pages) for src in sources)
+    stamps: dict[bool, Any] = {}
+    with out.open_outline() as outline:
+        for src in sources:
+            offset = len(out.pages)
+            out.pages.extend(src.pages)
+            for index in range(offset, len(out.pages)):
+                page = out.pages[index]
+                landscape = float(page.mediabox[2]) > float(page.mediabox[3])
+                if landscape not in stamps:
+                    stamps[landscape] = pikepdf.open(io.BytesIO(_stamps(landscape, total)))
+                stamp = stamps[landscape].pages[index]
+                if [round(float(v)) for v in stamp.mediabox] != [round(float(v)) for v in page.mediabox]:
+                    raise PdfJoinError(
+                        f"page {index + 1}: size {list(page.mediabox)} has no page-number stamp"
+                    )
+                page.add_overlay(stamp)
+            with src.open_outline() as src_outline:
+                outline.root.extend(_moved_outline(src_outline.root, src, out, offset))
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def _moved_outline(items: Any, src: Any, out: Any, offset: int) -> list[Any]:
+    """Copies of the bookmarks ``items`` of ``src`` pointing at the same pages ``offset`` pages later in ``out``."""
+    import pikepdf
+
+    moved = []
+    for item in items:
+        destination = item.destination
+        if isinstance(destination, pikepdf.Array) and len(destination) > 1:
+            index = src.pages.index(pikepdf.Page(destination[0]))
+            destination = pikepdf.Array([out.pages[offset + index].obj, *list(destination)[1:]])
+        else:
+            destination = None  # named destinations do not survive the join; the bookmark keeps its title
+        copy = pikepdf.OutlineItem(item.title, destination)
+        copy.children.extend(_moved_outline(item.children, src, out, offset))
+        moved.append(copy)
+    return moved
+
+
+#: Page-number stamps by orientation (this process): (pages, a PDF whose page n shows the number n, page 1 none).
+_STAMPS: dict[bool, tuple[int, bytes]] = {}
+_STAMPS_LOCK = threading.Lock()
+
+
+def _stamps(landscape: bool, pages: int) -> bytes:
+    """The stamps PDF of this orientation with at least ``pages`` pages. It is made by a document worker (so
+    WeasyPrint stays out of this process) once, and again with twice the pages when a longer document needs them."""
+    with _STAMPS_LOCK:
+        have, pdf = _STAMPS.get(landscape, (0, b""))
+        if have < pages:
+            have = max(32, 2 * pages)
+            try:
+                pdf = _pool().submit(page_number_stamps, landscape, have).result()
+            except (BrokenProcessPool, RuntimeError, OSError):
+                _drop_pool()
+                pdf = page_number_stamps(landscape, have)
+            _STAMPS[landscape] = (have, pdf)
+        return pdf
+
+
+def page_number_stamps(landscape: bool, pages: int) -> bytes:
+    """A PDF of ``pages`` empty pages (A4 landscape ``wide`` pages or A4 portrait) laid out with :data:`PDF_CSS`:
+    page n carries only the page number n, exactly where and as the documents show it (page 1: none)."""
+    page = "wide" if landscape else "auto"
+    body = f'<div style="page: {page}; break-before: page"></div>' * pages
+    return html_to_pdf(f'<!doctype html><html lang="ru"><body>{body}</body></html>')
 
 
 #: WeasyPrint's image cache, shared by all documents of the process (images are data: URIs, keyed by content).

@@ -10,6 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 from docx import Document
 from docx.shared import Mm
+from PIL import ImageChops
 
 from portal.lib import documents as docs
 from portal.programs import documents, services
@@ -224,7 +225,7 @@ def test_a_pdf_is_laid_out_here_when_the_worker_cannot_start(monkeypatch: Any) -
 
     monkeypatch.setattr(docs, "_pool", broken)
     pending = docs.pdf_in_background("<p>Справка</p>")
-    assert pending.future is None
+    assert pending.futures is None
     assert "Справка" in _pdf_pages(pending.result())[0]
 
 
@@ -233,3 +234,101 @@ def test_pdfs_laid_out_side_by_side_come_back_in_order() -> None:
     pending = [docs.pdf_in_background(h) for h in htmls]  # as render_many hands out a batch
     pages = [_pdf_pages(p.result())[0] for p in pending]
     assert [p.strip() for p in pages] == ["Документ 0", "Документ 1", "Документ 2"]
+
+
+def _outline(content: bytes) -> list[tuple[str, int]]:
+    """(title, page index) of every bookmark, depth first."""
+    import pikepdf
+
+    out: list[tuple[str, int]] = []
+    with pikepdf.open(io.BytesIO(content)) as pdf, pdf.open_outline() as outline:
+
+        def walk(items: Any) -> None:
+            for item in items:
+                out.append((item.title, pdf.pages.index(pikepdf.Page(item.destination[0]))))
+                walk(item.children)
+
+        walk(outline.root)
+    return out
+
+
+def test_a_program_pdf_is_cut_into_its_text_and_appendices(approved: Program) -> None:
+    html = documents.render_html(approved, for_pdf=True)
+    parts = docs.split_pdf_parts(html)
+    assert len(parts) == 3  # the text, Приложение 1 (calendar schedule), Приложение 2 (roadmap)
+    assert "1. Паспорт программы" in parts[0] and "Календарный график" not in parts[0]
+    assert "Календарный график" in parts[1] and "Дорожная карта" not in parts[1]
+    assert "Дорожная карта" in parts[2] and "Паспорт программы" not in parts[2]
+    # Every part repeats the head with the document's styles and opens the same container.
+    for part in parts[1:]:
+        assert part.startswith(html[: html.index(docs.PDF_PROLOGUE_END)])
+    # A document without marks stays whole; so does the preview (the marks are only in the PDF's HTML).
+    assert docs.split_pdf_parts("<p>Справка</p>") == ["<p>Справка</p>"]
+    assert docs.PDF_PART not in documents.render_html(approved)
+
+
+def test_the_joined_pdf_is_the_pdf_of_the_whole_document(approved: Program) -> None:
+    html = documents.render_html(approved, for_pdf=True)
+    whole = docs.html_to_pdf(html)
+    joined = docs.pdf_in_background(html).result()
+    assert joined != whole  # it did go through the parts
+    # Same pages with the same text, page numbers included (page 1, the title page, has none).
+    pages, expected = _pdf_pages(joined), _pdf_pages(whole)
+    assert pages == expected
+    assert [p.split()[-1] for p in pages[1:]] == [str(n) for n in range(2, len(pages) + 1)]
+    # Same bookmarks on the same pages (the appendices' headings point into the joined document).
+    assert _outline(joined) == _outline(whole)
+    roadmap = next(i for i, p in enumerate(pages) if "Дорожная карта реализации программы" in p)
+    assert roadmap > 0 and ("Дорожная карта реализации программы", roadmap) in _outline(joined)
+    # Same look: every page, drawn at 50 dpi, differs from the whole document's in no more than 0.1 % of pixels.
+    a, b = pdfium.PdfDocument(joined), pdfium.PdfDocument(whole)
+    try:
+        for i in range(len(a)):
+            assert a[i].get_size() == b[i].get_size()
+            img_a = a[i].render(scale=50 / 72).to_pil().convert("L")
+            img_b = b[i].render(scale=50 / 72).to_pil().convert("L")
+            differing = sum(
+                ImageChops.difference(img_a, img_b).histogram()[33:]
+            )  # pixels off by more than 32
+            assert differing <= img_a.width * img_a.height // 1000, f"page {i + 1}: {differing} pixels differ"
+    finally:
+        a.close()
+        b.close()
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(joined)) as pdf:
+        assert str(pdf.docinfo["/Title"]).startswith("ШКОЛЬНАЯ ПРОГРАММА ПОВЫШЕНИЯ КАЧЕСТВА ОБРАЗОВАНИЯ")
+        assert str(pdf.Root.Lang) == "ru"
+
+
+def test_a_document_whose_parts_cannot_be_joined_is_laid_out_whole(
+    approved: Program, monkeypatch: Any
+) -> None:
+    html = documents.render_html(approved, for_pdf=True)
+
+    def failing(parts: Any) -> bytes:
+        raise docs.PdfJoinError("test")
+
+    monkeypatch.setattr(docs, "join_pdf_parts", failing)
+    assert _pdf_pages(docs.pdf_in_background(html).result()) == _pdf_pages(docs.html_to_pdf(html))
+
+
+def test_a_page_size_without_stamps_is_refused_by_the_join() -> None:
+    prologue = f"<html><head><style>@page small {{ size: A5; }}</style></head><body>{docs.PDF_PROLOGUE_END}"
+    html = f'{prologue}<p>Текст</p>{docs.PDF_PART}<div style="page: small; break-before: page">A5</div>'
+    first, second = (docs.html_to_pdf(part) for part in docs.split_pdf_parts(html))
+    with pytest.raises(docs.PdfJoinError, match="page 2"):
+        docs.join_pdf_parts([first, second])
+    # pdf_in_background still gives the document: laid out whole, with WeasyPrint's own page number on page 2.
+    assert [p.split() for p in _pdf_pages(docs.pdf_in_background(html).result())] == [["Текст"], ["A5", "2"]]
+
+
+def test_page_number_stamps_grow_for_a_long_document(monkeypatch: Any) -> None:
+    monkeypatch.setattr(docs, "_STAMPS", {})
+    short = docs._stamps(True, 3)
+    assert len(_pdf_pages(short)) == 32  # made once with room to spare
+    assert docs._stamps(True, 30) is short
+    long = docs._stamps(True, 40)
+    pages = _pdf_pages(long)
+    assert len(pages) == 80
+    assert pages[0].strip() == "" and pages[1].strip() == "2" and pages[39].strip() == "40"
