@@ -306,11 +306,12 @@ def _wrap(text: str, width: int = 48) -> str:
 def render_html(program: Program, *, for_pdf: bool = False, ctx: dict[str, Any] | None = None) -> str:
     """The document as HTML: the preview page's body, or (``for_pdf``) a whole page for WeasyPrint.
 
-    The profile chart is inline SVG in the document font, so the HTML and the PDF need no picture: the PDF's chart
-    stays sharp at any zoom, and no matplotlib drawing delays the PDF (only the DOCX needs a PNG).
+    The profile chart is a table of bars in the document font (charts.profile_chart_document), so the HTML and the
+    PDF need no picture: the PDF's chart stays sharp at any zoom, its factor names are text, and no matplotlib
+    drawing delays the PDF (only the DOCX needs a PNG).
     """
     full = dict(ctx if ctx is not None else context(program))
-    full["chart_svg"] = charts.profile_svg_document(_profile_rows(program))
+    full["chart"] = charts.profile_chart_document(_profile_rows(program))
     full["for_pdf"] = for_pdf
     return render_to_string("programs/document.html", full)
 

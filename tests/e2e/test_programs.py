@@ -104,3 +104,12 @@ def test_a_school_team_walks_the_wizard_and_downloads_its_docx(
     indicators = doc.tables[3]
     parents = [c.text for c in indicators.rows[2].cells]
     assert parents[2:] == ["%", "32,5", "50"]
+
+    # The preview shows the document as the PDF does: the risk profile as bars over the three-step scale.
+    page.get_by_role("link", name="Просмотр документа").click()
+    page.wait_for_url(f"{base}/programs/{program.pk}/preview/")
+    chart = page.locator("table.profile-chart")
+    assert "Низкий уровень оснащения школы" in chart.inner_text()
+    assert chart.locator("td[colspan='3']").count() >= 1  # a «высокий» bar spans the three steps
+    chart.scroll_into_view_if_needed()
+    screenshot(page, "programs-preview-chart")

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from docx import Document
@@ -192,18 +193,48 @@ def test_the_committed_template_is_what_the_script_builds(tmp_path: Path) -> Non
     assert fresh.read_bytes() == documents.TEMPLATE.read_bytes(), "run doc_templates/build_templates.py"
 
 
-def test_the_document_chart_wraps_titles_and_scales_bars_by_level() -> None:
+def test_the_document_chart_names_factors_in_full_and_scales_bars_by_level() -> None:
+    import re
+
     from portal.programs import charts
 
     long = "Недостаточная предметная и методическая компетентность педагогических работников"
-    svg = str(charts.profile_svg_document([(long, "high"), ("Дефицит кадров", "low")]))
-    # Wrapped at 48 characters into two lines (tspans), never cut short.
-    assert ">Недостаточная предметная и методическая<" in svg
-    assert ">компетентность педагогических работников<" in svg
-    assert "…" not in svg
-    # Bars: the plot area is 468 − 230 − 8 − 50 = 180 points wide; «высокий» = 3/3 of it, «низкий» = 1/3 (60).
-    assert 'width="180.0"' in svg and 'width="60.0"' in svg
-    assert svg.count("<rect") == 2
+    html = str(
+        charts.profile_chart_document(
+            [(long, "high"), ("Дефицит кадров", "low"), ("Кадры & <ОВЗ>", "medium")]
+        )
+    )
+    # Titles whole (the table wraps them), escaped; the scale's three steps under the bars.
+    assert f'<th scope="row">{long}</th>' in html and "…" not in html
+    assert "Кадры &amp; &lt;ОВЗ&gt;" in html
+    assert re.findall(r'<tr class="scale">.*?</tr>', html) == [
+        '<tr class="scale"><td></td><td>низкий</td><td>средний</td><td>высокий</td><td></td></tr>'
+    ]
+    # A bar spans as many steps as its level scores (высокий 3, низкий 1, средний 2), in the level's colour.
+    assert re.findall(r'colspan="(\d)" title="(\w+)"><div style="background:(#\w+)"', html) == [
+        ("3", "высокий", "#b23b3b"),
+        ("1", "низкий", "#5b8c5a"),
+        ("2", "средний", "#d9a43b"),
+    ]
+    # Drawn: the «высокий» bar is three times as long as the «низкий» one (pixels of their colours on the page).
+    pdf = pdfium.PdfDocument(docs.html_to_pdf(f"<html><body><figure>{html}</figure></body></html>"))
+    try:
+        image = pdf[0].render(scale=2).to_pil().convert("RGB")
+    finally:
+        pdf.close()
+    pixels = np.asarray(image)
+
+    def longest_run(rgb: tuple[int, int, int]) -> int:
+        """The widest row of pixels of exactly this colour (a bar is one run per row)."""
+        return int((pixels == np.array(rgb, dtype=np.uint8)).all(axis=2).sum(axis=1).max())
+
+    high, low, medium = (
+        longest_run((0xB2, 0x3B, 0x3B)),
+        longest_run((0x5B, 0x8C, 0x5A)),
+        longest_run((0xD9, 0xA4, 0x3B)),
+    )
+    assert low > 20
+    assert abs(high - 3 * low) <= 3 and abs(medium - 2 * low) <= 3, (high, medium, low)
 
 
 def test_render_both_gives_the_documents_of_the_one_process_path(approved: Program) -> None:
