@@ -8,10 +8,11 @@ Data: the demo municipality (13 schools, the identification demo's results and r
 and completed where the data leave a goal without numbers.
 
 Measured, after warm-up (fonts, matplotlib, docxtpl and WeasyPrint imports; the document workers started):
-- one ШППКО (ООШ № 1) as the product makes it (``documents.render_both``: the PDF laid out in a document worker
-  while the chart PNG and the DOCX are made here), N runs: median and p95 — limit (issue 5): median < 1 s;
-- the same two documents made one after the other in one process (wall and CPU time), to show what the worker
-  adds and what a single-core machine would see;
+- one ШППКО (ООШ № 1) as the product makes it (``documents.render_both``: the PDF's three parts — text,
+  calendar schedule, roadmap — laid out by the document workers at once and joined, while the chart PNG and the
+  DOCX are made here), N runs: median and p95 — limit (issue 5): median < 1 s;
+- the same two documents made one after the other in one process, the PDF laid out whole (wall and CPU time), to
+  show what the workers add and what a single-core machine would see;
 - all 13 schools: drafting (the expert rules) and DOCX + PDF of each, one by one and as a batch
   (``documents.render_many``) — limit: < 15 s;
 - beside them, a naive baseline for one program: each format builds its own context and the PDF stylesheet is
@@ -52,7 +53,8 @@ LIMIT_ALL_S = 15.0
 
 
 def ours(program: Program) -> tuple[bytes, bytes]:
-    """What the product does: the PDF laid out in a document worker while the chart and DOCX are made here."""
+    """What the product does: the PDF's parts laid out in the document workers while the chart and DOCX are made
+    here, then joined."""
     return documents.render_both(program)
 
 
