@@ -337,7 +337,7 @@ def render_both(program: Program) -> tuple[bytes, bytes]:
 
 
 #: Bump when the layout of the documents changes, so that cached documents are not served any more.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 
 
 def cached(program: Program, fmt: str) -> bytes:
