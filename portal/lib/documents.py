@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import datetime
 import functools
 import io
@@ -214,30 +215,33 @@ def join_pdf_parts(parts: Sequence[bytes]) -> bytes:
     """
     import pikepdf
 
-    out = pikepdf.open(io.BytesIO(parts[0]))
-    sources = [pikepdf.open(io.BytesIO(part)) for part in parts[1:]]
-    total = len(out.pages) + sum(len(src.pages) for src in sources)
-    stamps: dict[bool, Any] = {}
-    with out.open_outline() as outline:
-        for src in sources:
-            offset = len(out.pages)
-            out.pages.extend(src.pages)
-            for index in range(offset, len(out.pages)):
-                page = out.pages[index]
-                landscape = float(page.mediabox[2]) > float(page.mediabox[3])
-                if landscape not in stamps:
-                    stamps[landscape] = pikepdf.open(io.BytesIO(_stamps(landscape, total)))
-                stamp = stamps[landscape].pages[index]
-                if [round(float(v)) for v in stamp.mediabox] != [round(float(v)) for v in page.mediabox]:
-                    raise PdfJoinError(
-                        f"page {index + 1}: size {list(page.mediabox)} has no page-number stamp"
-                    )
-                page.add_overlay(stamp)
-            with src.open_outline() as src_outline:
-                outline.root.extend(_moved_outline(src_outline.root, src, out, offset))
-    buffer = io.BytesIO()
-    out.save(buffer)
-    return buffer.getvalue()
+    with contextlib.ExitStack() as opened:
+        out = opened.enter_context(pikepdf.open(io.BytesIO(parts[0])))
+        sources = [opened.enter_context(pikepdf.open(io.BytesIO(part))) for part in parts[1:]]
+        stamps: dict[bool, Any] = {}
+        total = len(out.pages) + sum(len(src.pages) for src in sources)
+        with out.open_outline() as outline:
+            for src in sources:
+                offset = len(out.pages)
+                out.pages.extend(src.pages)
+                for index in range(offset, len(out.pages)):
+                    page = out.pages[index]
+                    landscape = float(page.mediabox[2]) > float(page.mediabox[3])
+                    if landscape not in stamps:
+                        stamps[landscape] = opened.enter_context(
+                            pikepdf.open(io.BytesIO(_stamps(landscape, total)))
+                        )
+                    stamp = stamps[landscape].pages[index]
+                    if [round(float(v)) for v in stamp.mediabox] != [round(float(v)) for v in page.mediabox]:
+                        raise PdfJoinError(
+                            f"page {index + 1}: size {list(page.mediabox)} has no page-number stamp"
+                        )
+                    page.add_overlay(stamp)
+                with src.open_outline() as src_outline:
+                    outline.root.extend(_moved_outline(src_outline.root, src, out, offset))
+        buffer = io.BytesIO()
+        out.save(buffer)
+        return buffer.getvalue()
 
 
 def _moved_outline(items: Any, src: Any, out: Any, offset: int) -> list[Any]:
