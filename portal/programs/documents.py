@@ -8,6 +8,7 @@ responsible, result, evidence). The failure-prevention program is the same docum
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -282,7 +283,15 @@ def _profile_rows(program: Program) -> list[tuple[str, str]]:
 
 def chart_png(program: Program) -> bytes:
     """Bar chart of the risk profile as a PNG picture (for the DOCX)."""
-    rows = _profile_rows(program)
+    return _profile_chart_png(tuple(_profile_rows(program)))
+
+
+@functools.lru_cache(maxsize=64)
+def _profile_chart_png(rows: tuple[tuple[str, str], ...]) -> bytes:
+    """The picture shows nothing but the (factor, level) pairs, so the same profile gives the same PNG: a process
+    keeps the last 64 (about 60 KB each). A program's profile is frozen in its snapshot, so every document of a
+    program after the first — edits of measures, goals, dates, re-downloads — reuses its picture instead of
+    spending matplotlib's 130–200 ms on it again."""
     return docs.bar_chart_png(
         [_wrap(title) for title, _ in rows],
         [constructor.LEVEL_SCORE[level] for _, level in rows],

@@ -286,10 +286,13 @@ def _outline(content: bytes) -> list[tuple[str, int]]:
 def test_a_program_pdf_is_cut_into_its_text_and_appendices(approved: Program) -> None:
     html = documents.render_html(approved, for_pdf=True)
     parts = docs.split_pdf_parts(html)
-    assert len(parts) == 3  # the text, Приложение 1 (calendar schedule), Приложение 2 (roadmap)
-    assert "1. Паспорт программы" in parts[0] and "Календарный график" not in parts[0]
-    assert "Календарный график" in parts[1] and "Дорожная карта" not in parts[1]
-    assert "Дорожная карта" in parts[2] and "Паспорт программы" not in parts[2]
+    # The title page, the text, Приложение 1 (calendar schedule), Приложение 2 (roadmap).
+    assert len(parts) == 4
+    assert "УТВЕРЖДЕНА" in parts[0] and "1. Паспорт программы" not in parts[0]
+    assert "1. Паспорт программы" in parts[1] and "УТВЕРЖДЕНА" not in parts[1]
+    assert "Календарный график" not in parts[1]
+    assert "Календарный график" in parts[2] and "Дорожная карта" not in parts[2]
+    assert "Дорожная карта" in parts[3] and "Паспорт программы" not in parts[3]
     # Every part repeats the head with the document's styles and opens the same container.
     for part in parts[1:]:
         assert part.startswith(html[: html.index(docs.PDF_PROLOGUE_END)])
@@ -363,3 +366,36 @@ def test_page_number_stamps_grow_for_a_long_document(monkeypatch: Any) -> None:
     pages = _pdf_pages(long)
     assert len(pages) == 80
     assert pages[0].strip() == "" and pages[1].strip() == "2" and pages[39].strip() == "40"
+
+
+def test_a_docx_template_is_compiled_once_and_filled_with_each_documents_context(
+    approved: Program, s1_data: dict[str, Any]
+) -> None:
+    env = docs._docx_jinja()
+    env._compiled.clear()
+    first = Document(io.BytesIO(documents.render_docx(approved)))
+    compiled = dict(env._compiled)
+    assert compiled  # the body's XML (and the small parts docxtpl renders) compiled once
+    other = services.create_program(s1_data["S1"], "failure_prevention", by=None, profile_year=2023)
+    second = Document(io.BytesIO(documents.render_docx(other)))
+    assert env._compiled.keys() == compiled.keys() and all(env._compiled[k] is compiled[k] for k in compiled)
+    # Same compiled template, each document with its own content.
+    first_text, second_text = [p.text for p in first.paragraphs], [p.text for p in second.paragraphs]
+    assert "ШКОЛЬНАЯ ПРОГРАММА ПОВЫШЕНИЯ КАЧЕСТВА ОБРАЗОВАНИЯ" in first_text and "УТВЕРЖДЕНА" in first_text
+    assert "ПРОГРАММА ПРОФИЛАКТИКИ УЧЕБНОЙ НЕУСПЕШНОСТИ" in second_text and "ПРОЕКТ" in second_text
+    assert "ПРОГРАММА ПРОФИЛАКТИКИ УЧЕБНОЙ НЕУСПЕШНОСТИ" not in first_text
+
+
+def test_the_docx_chart_is_drawn_once_per_profile(approved: Program) -> None:
+    documents._profile_chart_png.cache_clear()
+    png = documents.chart_png(approved)
+    assert png.startswith(b"\x89PNG") and documents.chart_png(approved) is png  # kept, not drawn again
+    assert documents._profile_chart_png.cache_info().misses == 1
+    # A changed level is another profile: a new picture.
+    snapshot = dict(approved.snapshot)
+    profile = dict(snapshot["profile"])
+    code = next(iter(profile))
+    profile[code] = "low" if profile[code] != "low" else "high"
+    approved.snapshot = {**snapshot, "profile": profile}
+    other = documents.chart_png(approved)
+    assert other != png and documents._profile_chart_png.cache_info().misses == 2
