@@ -283,7 +283,7 @@ def _outline(content: bytes) -> list[tuple[str, int]]:
     return out
 
 
-def test_a_program_pdf_is_cut_into_its_text_and_appendices(approved: Program) -> None:
+def test_a_program_pdf_is_cut_into_title_page_text_and_appendices(approved: Program) -> None:
     html = documents.render_html(approved, for_pdf=True)
     parts = docs.split_pdf_parts(html)
     # The title page, the text, Приложение 1 (calendar schedule), Приложение 2 (roadmap).
