@@ -41,21 +41,31 @@ class IdentificationError(Exception):
 
 def config_for(municipality: Municipality) -> IdentificationConfig:
     """The municipality's saved configuration, or the documented defaults."""
-    saved = IdentificationSettings.objects.filter(municipality=municipality).first()
-    return IdentificationConfig.from_mapping(saved.config if saved and saved.config else {})
+    return _saved_config(IdentificationSettings, municipality=municipality)
 
 
 def save_config(municipality: Municipality, mapping: dict[str, Any], *, by: Any) -> IdentificationSettings:
     """Validate and store the configuration (opora.errors.ConfigError carries the Russian message)."""
+    return _save_config(
+        IdentificationSettings, "identification.settings.changed", mapping, by=by, municipality=municipality
+    )
+
+
+def _saved_config(model: Any, **owner: Any) -> IdentificationConfig:
+    """The configuration saved in ``model`` for ``owner`` (a municipality or a region), or the defaults."""
+    saved = model.objects.filter(**owner).first()
+    return IdentificationConfig.from_mapping(saved.config if saved and saved.config else {})
+
+
+def _save_config(model: Any, action: str, mapping: dict[str, Any], *, by: Any, **owner: Any) -> Any:
+    """Validate ``mapping`` and store it in ``model`` for ``owner``, audited as ``action``."""
     IdentificationConfig.from_mapping(mapping)  # raises ConfigError naming the bad key
     with transaction.atomic():
-        settings, _ = IdentificationSettings.objects.select_for_update().get_or_create(
-            municipality=municipality
-        )
+        settings, _ = model.objects.select_for_update().get_or_create(**owner)
         before = {"config": settings.config}
         settings.config = mapping
         settings.save()
-        record(settings, "identification.settings.changed", by=by, before=before, after={"config": mapping})
+        record(settings, action, by=by, before=before, after={"config": mapping})
     return settings
 
 
@@ -245,26 +255,14 @@ ProgressFn = Callable[[float, str], None]
 
 def region_config(region: Region) -> IdentificationConfig:
     """The region's saved configuration of the region-wide run, or the documented defaults (docs/methodology.md)."""
-    saved = RegionIdentificationSettings.objects.filter(region=region).first()
-    return IdentificationConfig.from_mapping(saved.config if saved and saved.config else {})
+    return _saved_config(RegionIdentificationSettings, region=region)
 
 
 def save_region_config(region: Region, mapping: dict[str, Any], *, by: Any) -> RegionIdentificationSettings:
     """Validate and store the region's configuration (ConfigError names the bad key)."""
-    IdentificationConfig.from_mapping(mapping)
-    with transaction.atomic():
-        settings, _ = RegionIdentificationSettings.objects.select_for_update().get_or_create(region=region)
-        before = {"config": settings.config}
-        settings.config = mapping
-        settings.save()
-        record(
-            settings,
-            "identification.region_settings.changed",
-            by=by,
-            before=before,
-            after={"config": mapping},
-        )
-    return settings
+    return _save_config(
+        RegionIdentificationSettings, "identification.region_settings.changed", mapping, by=by, region=region
+    )
 
 
 def region_frames(region: Region) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
