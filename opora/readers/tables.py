@@ -133,8 +133,10 @@ def read_results(
         return ReadOutcome(None, [grid])
     for key, lookup in (("procedure", procedure_code), ("subject", subject_code)):
         given = (defaults or {}).get(key)
-        if given not in (None, "") and lookup(str(given))[0] is None:
-            problem = lookup(str(given))[1]
+        if given in (None, ""):
+            continue
+        code, problem = lookup(str(given))
+        if code is None:
             return ReadOutcome(None, [RowError(filename, None, None, None, f"форма загрузки: {problem}.")])
     if _looks_like_fis_oko(grid):
         return _finish_results(_read_fis_oko(grid, defaults or {}, school_lookup or {}))
@@ -237,6 +239,13 @@ def _is_comparison(name: str, normal_lookup: Mapping[str, str]) -> bool:
     return key in _COMPARISON_ROWS or (key.startswith(("г ", "город")) and key not in normal_lookup)
 
 
+def _fis_header_error(grid: Grid, problem: str) -> ReadOutcome:
+    """The whole ФИС ОКО file refused for what its title rows (or the upload form) say: no row, no column."""
+    return ReadOutcome(
+        None, [RowError(grid.file, grid.sheet, None, None, f"таблица ФИС ОКО: {problem}")], layout="fis_oko"
+    )
+
+
 def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, str]) -> ReadOutcome:
     found = find_header(grid, _FIS_COLUMNS, min_hits=4)
     assert found is not None
@@ -253,20 +262,8 @@ def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, 
         if key not in meta
     ]
     if missing:
-        return ReadOutcome(
-            None,
-            [
-                RowError(
-                    grid.file,
-                    grid.sheet,
-                    None,
-                    None,
-                    "таблица ФИС ОКО: в заголовке файла не указаны "
-                    + ", ".join(missing)
-                    + ". Укажите их в форме загрузки.",
-                )
-            ],
-            layout="fis_oko",
+        return _fis_header_error(
+            grid, f"в заголовке файла не указаны {', '.join(missing)}. Укажите их в форме загрузки."
         )
     absurd = [
         f"{label} {meta[key]}"
@@ -274,20 +271,10 @@ def _read_fis_oko(grid: Grid, defaults: Mapping[str, Any], lookup: Mapping[str, 
         if not isinstance(meta[key], int) or not low <= meta[key] <= high
     ]
     if absurd:
-        return ReadOutcome(
-            None,
-            [
-                RowError(
-                    grid.file,
-                    grid.sheet,
-                    None,
-                    None,
-                    "таблица ФИС ОКО: недопустимые значения в заголовке файла или в форме загрузки: "
-                    + ", ".join(absurd)
-                    + " (класс 1–11, год 2015–2035).",
-                )
-            ],
-            layout="fis_oko",
+        return _fis_header_error(
+            grid,
+            "недопустимые значения в заголовке файла или в форме загрузки: "
+            f"{', '.join(absurd)} (класс 1–11, год 2015–2035).",
         )
     name_pos = next(p for p, c in mapping.items() if c.name == "name")
     district_pos = next((p for p, c in mapping.items() if c.name == "district"), None)
