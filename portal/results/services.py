@@ -281,38 +281,21 @@ def import_reference(
     municipality: Municipality, *, name: str, results: tuple[str, bytes], context: tuple[str, bytes], by: Any
 ) -> ImportReport:
     """Store a regional set (results + context of the region's schools) the model can be fitted on."""
+    label, digest = f"{results[0]} + {context[0]}", _sha(results[1] + context[1])
     errors: list[str] = [p for name, data in (results, context) if (p := data_import_problem(data, name))]
     if errors:
-        digest = _sha(results[1] + context[1])
-        return _reject(
-            municipality,
-            ImportBatch.Kind.REFERENCE,
-            f"{results[0]} + {context[0]}",
-            digest,
-            errors,
-            [],
-            by=by,
-        )
+        return _reject(municipality, ImportBatch.Kind.REFERENCE, label, digest, errors, [], by=by)
     r = readers.read_results(results[1], filename=results[0])
     c = readers.read_context(context[1], filename=context[0])
     errors += [str(e) for e in r.errors] + [str(e) for e in c.errors]
     warnings = [str(w) for w in [*r.warnings, *c.warnings]]
-    digest = _sha(results[1] + context[1])
     if errors or r.frame is None or c.frame is None:
-        return _reject(
-            municipality,
-            ImportBatch.Kind.REFERENCE,
-            f"{results[0]} + {context[0]}",
-            digest,
-            errors,
-            warnings,
-            by=by,
-        )
+        return _reject(municipality, ImportBatch.Kind.REFERENCE, label, digest, errors, warnings, by=by)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             municipality=municipality,
             kind=ImportBatch.Kind.REFERENCE,
-            filename=_printable(f"{results[0]} + {context[0]}")[:255],
+            filename=_printable(label)[:255],
             sha256=digest,
             status=ImportBatch.Status.IMPORTED,
             years=sorted({int(y) for y in r.frame["year"].unique()}),
