@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -69,21 +70,40 @@ def runs(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def settings_page(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = get_for(request, Municipality, "identification.run", pk=pk)
-    current = services.config_for(municipality)
-    form = SettingsForm(
-        request.POST or None,
-        initial={"config": json.dumps(current.to_mapping(), ensure_ascii=False, indent=2)},
-    )
-    if request.method == "POST" and form.is_valid():
-        services.save_config(municipality, form.cleaned_data["config"], by=request.user)
-        messages.success(request, "Параметры методики сохранены; они применяются к новым расчётам.")
-        return redirect("identification:runs", pk=pk)
-    defaults = json.dumps(IdentificationConfig.from_mapping({}).to_mapping(), ensure_ascii=False, indent=2)
-    return render(
+    return _edit_config(
         request,
-        "identification/settings.html",
-        {"municipality": municipality, "form": form, "defaults": defaults},
+        current=services.config_for(municipality),
+        save=lambda mapping: services.save_config(municipality, mapping, by=request.user),
+        saved="Параметры методики сохранены; они применяются к новым расчётам.",
+        done=("identification:runs", pk),
+        template="identification/settings.html",
+        context={"municipality": municipality},
     )
+
+
+def _edit_config(
+    request: HttpRequest,
+    *,
+    current: IdentificationConfig,
+    save: Callable[[dict[str, Any]], object],
+    saved: str,
+    done: tuple[str, int],
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The methodology settings page of a municipality or a region: the saved parameters as JSON, validated and
+    saved (then back to ``done``), beside the documented defaults."""
+
+    def pretty(config: IdentificationConfig) -> str:
+        return json.dumps(config.to_mapping(), ensure_ascii=False, indent=2)
+
+    form = SettingsForm(request.POST or None, initial={"config": pretty(current)})
+    if request.method == "POST" and form.is_valid():
+        save(form.cleaned_data["config"])
+        messages.success(request, saved)
+        return redirect(done[0], pk=done[1])
+    defaults = pretty(IdentificationConfig.from_mapping({}))
+    return render(request, template, {**context, "form": form, "defaults": defaults})
 
 
 def _official(run: IdentificationRun) -> dict[int, list[str]]:
@@ -259,22 +279,14 @@ def region_runs(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def region_settings(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_for(request, Region, "region.identification.run", pk=pk)
-    current = services.region_config(region)
-    form = SettingsForm(
-        request.POST or None,
-        initial={"config": json.dumps(current.to_mapping(), ensure_ascii=False, indent=2)},
-    )
-    if request.method == "POST" and form.is_valid():
-        services.save_region_config(region, form.cleaned_data["config"], by=request.user)
-        messages.success(
-            request, "Параметры региональной методики сохранены; они применяются к новым расчётам."
-        )
-        return redirect("identification:region_runs", pk=pk)
-    defaults = json.dumps(IdentificationConfig.from_mapping({}).to_mapping(), ensure_ascii=False, indent=2)
-    return render(
+    return _edit_config(
         request,
-        "identification/region_settings.html",
-        {"region": region, "form": form, "defaults": defaults},
+        current=services.region_config(region),
+        save=lambda mapping: services.save_region_config(region, mapping, by=request.user),
+        saved="Параметры региональной методики сохранены; они применяются к новым расчётам.",
+        done=("identification:region_runs", pk),
+        template="identification/region_settings.html",
+        context={"region": region},
     )
 
 
