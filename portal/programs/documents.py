@@ -28,8 +28,6 @@ TEMPLATE = Path(__file__).resolve().parent / "doc_templates" / "program.docx"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 
-LEVEL_COLORS = {"high": "#b23b3b", "medium": "#d9a43b", "low": "#5b8c5a"}
-LEVEL_WORDS = {"high": "высокий", "medium": "средний", "low": "низкий"}
 CATEGORY_WORDS = {
     "low_results": "школа с низкими результатами обучения (ШНОР)",
     "adverse_context": "школа, функционирующая в неблагоприятных социальных условиях (ШНСУ)",
@@ -88,7 +86,7 @@ def context(program: Program) -> dict[str, Any]:
     risk_rows = [
         {
             "title": f.title,
-            "level": LEVEL_WORDS.get(profile.get(f.code, ""), "не оценён"),
+            "level": charts.WORDS.get(profile.get(f.code, ""), "не оценён"),
             "priority": "да" if f.code in program.priorities else "",
         }
         for f in factors
@@ -295,7 +293,7 @@ def _profile_chart_png(rows: tuple[tuple[str, str], ...]) -> bytes:
     return docs.bar_chart_png(
         [_wrap(title) for title, _ in rows],
         [constructor.LEVEL_SCORE[level] for _, level in rows],
-        colors=[LEVEL_COLORS[level] for _, level in rows],
+        colors=[charts.COLORS[level] for _, level in rows],
         ticks=[(1, "низкий"), (2, "средний"), (3, "высокий")],
     )
 
