@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.accounts.context_processors.navigation",
             ],
+            # Filters every template has without {% load %}: Russian plurals (portal/lib/ru.py).
+            "builtins": ["portal.lib.ru"],
         },
     },
 ]

@@ -13,6 +13,7 @@ MODULES = [
     "opora.config",
     "opora.indicators",
     "opora.measures_catalogue",
+    "opora.plural",
     "opora.recommendations",
     "opora.regression",
     "opora.roadmap_catalogue",
