@@ -200,7 +200,7 @@ def describe(rows: Sequence[Condition] | RuleExpr, params: Mapping[str, float] |
         label = short_label(row.fact)
         if i:
             parts.append("и" if row.join == "and" else "или")
-            label = label[:1].lower() + label[1:] if not label[:2].isupper() else label
+            label = label if label[1:2].isupper() else label[:1].lower() + label[1:]  # «ШНОР…» stays
         else:
             label = label[:1].upper() + label[1:]
         parts.append(f"{label} {_SIGNS[row.op]} {value_text(row.fact, row.value)}")
