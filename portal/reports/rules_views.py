@@ -89,6 +89,9 @@ def _page(
     refused: stale.StaleEdit | None = None,
 ) -> HttpResponse:
     current = _find(municipality, rule.code) if rule is not None else None
+    chosen = set(editor.form["measures"].value() or [])
+    field = editor.form.fields["measures"]
+    field.choices = sorted(field.choices, key=lambda c: (c[0] not in chosen, c[0]))  # type: ignore[attr-defined]
     return render(
         request,
         "reports/rule_form.html",

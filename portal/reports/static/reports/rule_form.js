@@ -89,12 +89,19 @@
     if (first) { first.focus(); }
   }
 
+  // Where the cursor was when the text was last edited; a text never touched gets the value at its end.
   function insertAtCursor(area, text) {
-    var start = area.selectionStart || 0;
-    var end = area.selectionEnd || 0;
-    area.value = area.value.slice(0, start) + text + area.value.slice(end);
+    var touched = area.getAttribute("data-touched") === "1";
+    var start = touched ? area.selectionStart : area.value.length;
+    var end = touched ? area.selectionEnd : area.value.length;
+    var before = area.value.slice(0, start);
+    var after = area.value.slice(end);
+    if (before && !/[\s(«"]$/.test(before)) { text = " " + text; }
+    if (after && !/^[\s).,;:!?»"]/.test(after)) { text = text + " "; }
+    area.value = before + text + after;
     area.focus();
-    area.selectionStart = area.selectionEnd = start + text.length;
+    area.selectionStart = area.selectionEnd = before.length + text.length;
+    area.setAttribute("data-touched", "1");
   }
 
   function init(form) {
@@ -124,6 +131,11 @@
         var source = form.querySelector("[data-insert-source]");
         if (area && source && source.value) { insertAtCursor(area, "{" + source.value + "}"); }
       }
+    });
+    form.querySelectorAll("textarea").forEach(function (area) {
+      ["keyup", "mouseup", "focus"].forEach(function (name) {
+        area.addEventListener(name, function () { area.setAttribute("data-touched", "1"); });
+      });
     });
     form.querySelectorAll("[data-filter]").forEach(function (input) {
       var list = document.getElementById(input.getAttribute("data-filter"));
