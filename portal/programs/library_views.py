@@ -84,7 +84,11 @@ def measure_edit(request: HttpRequest, pk: int, code: str = "") -> HttpResponse:
             "own": lib.has_copy(region),
             "form": form,
             "measure": measure,
-            "loaded_state": stale.seal(lib.form_state(current)),
+            "loaded_state": (
+                loaded
+                if (loaded := stale.expected(request.POST)) and request.method == "POST" and not refused
+                else stale.seal(lib.form_state(current))
+            ),  # the snapshot the form was loaded with while errors are corrected; fresh after a refusal
             "stale": refused,
         },
     )

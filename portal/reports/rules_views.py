@@ -116,11 +116,18 @@ def _page(
             "joins": rule_forms.JOINS,
             "outcomes": outcomes,
             "can_edit": can_edit,
-            "loaded_state": stale.seal(services.rule_state(current)),
+            "loaded_state": _snapshot(request, refused, services.rule_state(current)),
             "stale": refused,
             "shown": _shown(rule) if rule is not None and not can_edit else None,
         },
     )
+
+
+def _snapshot(request: HttpRequest, refused: stale.StaleEdit | None, state: dict[str, Any]) -> str:
+    """The form's snapshot: the one it was loaded with while the user corrects errors (a change made meanwhile is
+    still caught), a fresh one on first load and after a refused stale save (the user has read the changes)."""
+    loaded = stale.expected(request.POST) if request.method == "POST" else None
+    return loaded if loaded is not None and refused is None else stale.seal(state)
 
 
 def _evidence(form: rule_forms.RuleForm) -> list[dict[str, Any]]:
@@ -266,7 +273,8 @@ class ImportForm(forms.Form):
 
 @login_required
 def rules_import(request: HttpRequest, pk: int) -> HttpResponse:
-    """Load a whole rules file: checked as a whole before anything is saved (every rule on its examples)."""
+    """Load a whole rules file: checked as a whole (every rule on its examples), then a page lists what it changes
+    and the load runs only when confirmed (``confirmed=1``)."""
     municipality = get_for(request, Municipality, "recommendations.edit", pk=pk)
     region = municipality.region
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -278,30 +286,50 @@ def rules_import(request: HttpRequest, pk: int) -> HttpResponse:
             text = upload.read().decode("utf-8") if upload else form.cleaned_data["text"]
         except UnicodeDecodeError:
             form.add_error("file", f"Файл {name}: не удалось прочитать как текст в кодировке UTF-8.")
-        else:
-            if not text.strip():
-                form.add_error(None, "Выберите файл правил или вставьте их текст.")
-            else:
-                try:
-                    version = services.save_rules(
-                        region,
-                        text,
-                        comment=form.cleaned_data["comment"],
-                        by=request.user,
-                        expected=stale.expected(request.POST),
-                        municipality=municipality,
-                        name=name,
-                    )
-                except stale.StaleEdit as exc:
-                    refused = exc
-                except CatalogueError as exc:
-                    form.add_error(None, str(exc))
-                else:
-                    messages.success(
+            text = ""
+        if form.is_valid() and not text.strip():
+            form.add_error(None, "Выберите файл правил или вставьте их текст.")
+        elif form.is_valid():
+            try:
+                if request.POST.get("confirmed") != "1":
+                    impact = services.compare(region, text, name=name)
+                    return render(
                         request,
-                        f"Правила загружены ({version.rules}) и действуют во всех муниципалитетах региона «{region}».",
+                        "includes/confirm.html",
+                        {
+                            "title": "Заменить правила региона?",
+                            "lead": f"Файл {name} проверен: ошибок нет. Правила заменят действующие во всех "
+                            f"муниципалитетах региона «{region}» (для новых отчётов и карточек школ).",
+                            "impact": impact,
+                            "action": request.path,
+                            "fields": {
+                                "text": text,
+                                "comment": form.cleaned_data["comment"],
+                                stale.FIELD: request.POST.get(stale.FIELD, ""),
+                            },
+                            "confirm_label": "Заменить правила",
+                            "cancel_url": reverse("reports:rules", args=[municipality.pk]),
+                        },
                     )
-                    return redirect("reports:rules", municipality.pk)
+                version = services.save_rules(
+                    region,
+                    text,
+                    comment=form.cleaned_data["comment"],
+                    by=request.user,
+                    expected=stale.expected(request.POST),
+                    municipality=municipality,
+                    name=name,
+                )
+            except stale.StaleEdit as exc:
+                refused = exc
+            except CatalogueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Правила загружены ({version.rules}) и действуют во всех муниципалитетах региона «{region}».",
+                )
+                return redirect("reports:rules", municipality.pk)
     return render(
         request,
         "reports/rules_import.html",
@@ -310,7 +338,7 @@ def rules_import(request: HttpRequest, pk: int) -> HttpResponse:
             "region": region,
             "form": form,
             "version_label": services.version_label(services.active_version(region)),
-            "loaded_state": stale.seal(services.book_state(region)),
+            "loaded_state": _snapshot(request, refused, services.book_state(region)),
             "stale": refused,
         },
     )

@@ -15,6 +15,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
+from opora import plural
 from opora.indicator_catalogue import CatalogueError
 from opora.measures_catalogue import builtin_library
 from opora.recommendations import (
@@ -266,6 +267,31 @@ def delete_rule(
             before=_logged(rule_state(gone)),
             data={"rule": code},
         )
+
+
+def compare(region: RegionRef, text: str, *, name: str = "правила.yaml") -> list[Any]:
+    """What loading ``text`` would change in the region's rules, as lines of a confirmation page (the text is
+    checked first: ``CatalogueError``)."""
+    new = {r.code: r for r in load_rules(text=text, name=name, measures=known_measures(region)).rules}
+    old = {r.code: r for r in active_rules(region).rules}
+    added = [f"{c} «{new[c].title}»" for c in new if c not in old]
+    removed = [f"{c} «{old[c].title}»" for c in old if c not in new]
+    changed = []
+    for code in (c for c in new if c in old):
+        before, after = rule_state(old[code]), rule_state(new[code])
+        fields = [RULE_LABELS[k].lower() for k in after if before.get(k) != after[k]]
+        if fields:
+            changed.append(f"{code} «{new[code].title}»: {', '.join(fields)}")
+    lines: list[Any] = []
+    if added:
+        lines.append({"text": "Добавятся правила:", "items": added})
+    if changed:
+        lines.append({"text": "Изменятся правила:", "items": changed})
+    if removed:
+        lines.append({"text": "Перестанут действовать правила:", "items": removed})
+    unchanged = len([c for c in new if c in old]) - len(changed)
+    lines.append(f"Без изменений: {plural.count(unchanged, 'правило', 'правила', 'правил')}.")
+    return lines
 
 
 def book_state(region: RegionRef) -> dict[str, str]:

@@ -271,3 +271,20 @@ def test_a_library_edited_before_regions_becomes_each_regions_copy(
     assert not Measure.objects.filter(region=None, code="Z1").exists()
     linked.refresh_from_db()
     assert linked.measure is not None and linked.measure.region_id == s1_data["R"].pk
+
+
+def test_correcting_a_mistake_in_the_measure_form_still_catches_a_change_made_meanwhile(
+    s1_data: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    m01 = Measure.objects.get(region=None, code="M01")
+    url = reverse("programs:measure_edit", args=[s1_data["M"].pk, "M01"])
+    mine, other = Client(), Client()
+    mine.force_login(user_with_role("method_centre", "M"))
+    other.force_login(user_with_role("method_centre", "M"))
+    token = mine.get(url).context["loaded_state"]
+    assert other.post(url, form_data(m01, title="Правка коллеги")).status_code == 302
+    wrong = mine.post(url, form_data(m01, title="", loaded_state=token))
+    assert wrong.status_code == 200 and wrong.context["loaded_state"] == token
+    fixed = mine.post(url, form_data(m01, title="Моя правка", loaded_state=token))
+    assert fixed.status_code == 200 and "теперь «Правка коллеги»" in fixed.content.decode()
+    assert shown_title(s1_data["R"], "M01") == "Правка коллеги"

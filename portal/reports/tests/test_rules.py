@@ -229,6 +229,22 @@ def test_a_stale_rule_form_is_refused_with_the_changes_and_keeps_what_was_typed(
     assert services.active_rules(world["R"]).rule("R01").title == "Школа в списке ШНОР"
 
 
+def test_correcting_a_mistake_keeps_the_snapshot_so_a_change_made_meanwhile_is_still_caught(
+    world: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    mine, other = Client(), Client()
+    mine.force_login(user_with_role("method_centre", "M"))
+    other.force_login(user_with_role("method_centre", "M"))
+    token = mine.get(rule_url(world)).context["loaded_state"]
+    assert other.post(rule_url(world), post_of(R01, importance="3")).status_code == 302
+    wrong = mine.post(rule_url(world), post_of(R01, loaded_state=token, **{"s-0-value": "два"}))
+    assert wrong.status_code == 200 and wrong.context["loaded_state"] == token
+    fixed = mine.post(rule_url(world), post_of(R01, loaded_state=token, **{"s-0-value": "3"}))
+    assert fixed.status_code == 200 and "Важность: было «высокая», теперь «низкая»" in fixed.content.decode()
+    kept = services.active_rules(world["R"]).rule("R01").significant_if
+    assert kept is not None and kept.text == "years_low_results >= 2"  # the other's save, not this form's 3
+
+
 def test_a_method_centre_of_another_region_changes_nothing_its_neighbours_see(
     client: Client, world: dict[str, Any], user_with_role: Callable[..., Any]
 ) -> None:
@@ -295,12 +311,18 @@ def test_power_users_download_and_load_the_whole_file(
         "- code: R05\n    title: Опыт резильентной школы\n",
     )
     assert changed != text
-    response = client.post(url, {"text": changed, "comment": "R05 переименовано", "loaded_state": loaded})
+    form = {"text": changed, "comment": "R05 переименовано", "loaded_state": loaded}
+    confirm = client.post(
+        url, form
+    ).content.decode()  # replacing every rule is confirmed after seeing what changes
+    assert "Заменить правила региона?" in confirm and "R05 «Опыт резильентной школы»: название" in confirm
+    assert "Без изменений: 34 правила." in confirm and not RuleBookVersion.objects.exists()
+    response = client.post(url, {**form, "confirmed": "1"})
     assert response.status_code == 302
     assert services.active_rules(world["R"]).rule("R05").title == "Опыт резильентной школы"
     # a second load from the page opened before the first is refused (the rules changed meanwhile)
     stale = client.post(
-        url, {"text": text, "comment": "старый файл", "loaded_state": loaded}
+        url, {"text": text, "comment": "старый файл", "loaded_state": loaded, "confirmed": "1"}
     ).content.decode()
     assert "Действующие правила: было «правила, поставляемые с системой», теперь «версия от" in stale
     assert RuleBookVersion.objects.count() == 1
