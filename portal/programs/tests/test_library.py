@@ -288,3 +288,36 @@ def test_correcting_a_mistake_in_the_measure_form_still_catches_a_change_made_me
     fixed = mine.post(url, form_data(m01, title="Моя правка", loaded_state=token))
     assert fixed.status_code == 200 and "теперь «Правка коллеги»" in fixed.content.decode()
     assert shown_title(s1_data["R"], "M01") == "Правка коллеги"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_changes_at_once_make_one_copy_and_keep_both(world: dict[str, Any]) -> None:
+    """Two method centres save different measures of a region that has no copy yet, at the same moment: the lock
+    on the region serialises the copy, so both changes are kept and the library is copied once (PostgreSQL)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every write anyway")
+    services.sync_library(by=None)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def save(code: str, title: str) -> None:
+        try:
+            barrier.wait()
+            lib.save_measure(world["R"], code, {"title": title}, by=None)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=save, args=a) for a in (("M01", "Первая"), ("M02", "Вторая"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Measure.objects.filter(region=world["R"]).count() == 90
+    assert (shown_title(world["R"], "M01"), shown_title(world["R"], "M02")) == ("Первая", "Вторая")
