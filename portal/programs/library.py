@@ -218,7 +218,8 @@ def labels() -> dict[str, str]:
 
 
 def form_state(measure: Measure | None) -> dict[str, Any]:
-    """What the edit form shows of a measure, as the user reads it (titles and Russian words, not codes)."""
+    """What the edit form shows of a measure, as the user reads it (titles and Russian words, not codes): the
+    snapshot of a form (``portal.lib.stale``) and the «до / после» of the log."""
     if measure is None:
         return {}
     factors = factor_titles()
@@ -227,13 +228,13 @@ def form_state(measure: Measure | None) -> dict[str, Any]:
     return {
         "title": measure.title,
         "description": measure.description,
-        "risk_factors": [factors.get(c, c) for c in measure.risk_factors],
-        "directions": [int(d) for d in measure.directions],
+        "risk_factors": "; ".join(factors.get(c, c) for c in measure.risk_factors),
+        "directions": ", ".join(str(d) for d in measure.directions),
         "responsible_role": measure.responsible_role,
         "timing_kind": timing.get(measure.timing_kind, measure.timing_kind),
         "expected_result": measure.expected_result,
         "evidence": measure.evidence,
-        "levels": [str(levels.get(lv, lv)) for lv in measure.levels],
+        "levels": ", ".join(str(levels.get(lv, lv)) for lv in measure.levels),
         "priority": measure.priority,
         "is_active": measure.is_active,
     }
@@ -289,14 +290,14 @@ def save_measure(
         raise LibraryError(f"Неизвестные факторы риска: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
         locked = Region.objects.select_for_update().get(pk=region.pk)  # the owner of the region's library
-        copied = _copy(locked)
+        _copy(locked)
         obj: Measure | None = None
         if code is not None:
             obj = Measure.objects.filter(region=locked, code=code).first()
             if obj is None:
                 raise LibraryError(f"В библиотеке мер региона нет меры «{code}».")
         stale.check(expected, form_state(obj), labels())
-        before = snapshot(obj) if obj is not None else None
+        before = form_state(obj) if obj is not None else None  # the log shows titles and Russian words
         if obj is None:
             new_code = str(values.get("code", "")).strip()
             if not new_code:
@@ -313,9 +314,8 @@ def save_measure(
             f"programs.measure.{'changed' if before else 'created'}",
             by=by,
             before=before,
-            after=snapshot(obj),
+            after=form_state(obj),
             municipality=municipality,
-            data={"copied_measures": copied} if copied else None,
         )
     return obj
 

@@ -149,7 +149,7 @@ def test_library_edits_are_logged_for_every_municipality_of_the_region_and_no_ot
     m01 = Measure.objects.get(region=None, code="M01")
     client.force_login(user_with_role("method_centre", "M"))
     url = reverse("programs:measure_edit", args=[s1_data["M"].pk, "M01"])
-    assert client.post(url, form_data(m01, title="Правка региона R")).status_code == 302
+    assert client.post(url, form_data(m01, title="Правка региона R", levels=["high"])).status_code == 302
     client.force_login(user_with_role("method_centre", "M2"))
     url2 = reverse("programs:measure_edit", args=[s1_data["M2"].pk, "M01"])
     assert client.post(url2, form_data(m01, title="Правка региона R2")).status_code == 302
@@ -164,6 +164,7 @@ def test_library_edits_are_logged_for_every_municipality_of_the_region_and_no_ot
     for municipality in ("M", "M3"):  # the municipality it was made from, and its neighbour in the region
         page = log("coordinator", municipality, reverse("audit:log", args=[s1_data[municipality].pk]))
         assert "Правка региона R" in page and "Правка региона R2" not in page
+        assert "«высокий, средний» → «высокий»" in page  # levels in Russian words, not codes
     region_page = log("region_coordinator", "R", reverse("audit:region_log", args=[s1_data["R"].pk]))
     assert "Правка региона R" in region_page and "Правка региона R2" not in region_page
     other = log("coordinator", "M2", reverse("audit:log", args=[s1_data["M2"].pk]))

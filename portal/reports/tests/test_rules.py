@@ -450,3 +450,24 @@ def test_anonymous_visitors_are_sent_to_login(client: Client, world: dict[str, A
     for name, url in URLS.items():
         response = client.get(url(world))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+
+
+def test_recommendations_name_the_measures_of_the_regions_library(
+    client: Client,
+    world: dict[str, Any],
+    runs: dict[int, IdentificationRun],
+    user_with_role: Callable[..., Any],
+) -> None:
+    from portal.programs import library
+
+    library.sync_library(by=None)
+    library.save_measure(world["R"], "M25", {"title": "Разбор затруднений (редакция региона)"}, by=None)
+    client.force_login(user_with_role("coordinator", "M"))
+    card = client.get(reverse("reports:card", args=[world["S1"].pk]) + "?year=2024").content.decode()
+    assert "M25 — Разбор затруднений (редакция региона)" in card  # R03 points to M25
+    _report, found = school_card(world["S1"], 2024)
+    r03 = next(r for r in found if r.rule == "R03")
+    assert (
+        dict(zip(r03.measures, r03.measure_titles, strict=True))["M25"]
+        == "Разбор затруднений (редакция региона)"
+    )
