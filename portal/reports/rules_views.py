@@ -298,7 +298,8 @@ def rules_import(request: HttpRequest, pk: int) -> HttpResponse:
                         "includes/confirm.html",
                         {
                             "title": "Заменить правила региона?",
-                            "lead": f"Файл {name} проверен: ошибок нет. Правила заменят действующие во всех "
+                            "lead": f"{f'Файл {name}' if upload else 'Текст правил'} проверен: ошибок нет. "
+                            "Правила заменят действующие во всех "
                             f"муниципалитетах региона «{region}» (для новых отчётов и карточек школ).",
                             "impact": impact,
                             "action": request.path,
