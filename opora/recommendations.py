@@ -24,7 +24,7 @@ import functools
 import math
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -44,11 +44,14 @@ from opora.measures_catalogue import (
 
 __all__ = [
     "FACTS",
+    "FIELD_NAMES",
     "RULES_FILE",
+    "SCOPE_NAMES",
     "Fact",
     "Recommendation",
     "RecommendationRule",
     "RuleBook",
+    "build_rule",
     "builtin_rules",
     "evaluate",
     "format_fact",
@@ -161,8 +164,11 @@ class RecommendationRule:
 
 @dataclass(frozen=True, slots=True)
 class RuleBook:
+    """The rules in force; ``measure_titles`` names the measures of the library the rules were checked against."""
+
     rules: tuple[RecommendationRule, ...]
     path: str = ""
+    measure_titles: Mapping[str, str] = field(default_factory=dict)
 
     def rule(self, code: str) -> RecommendationRule:
         for r in self.rules:
@@ -183,6 +189,8 @@ class Recommendation:
     evidence: tuple[tuple[str, str], ...]
     measures: tuple[str, ...]
     conditions: tuple[str, ...] = field(default=())
+    #: Titles of ``measures`` in the library of the rule book (empty when the book names none).
+    measure_titles: tuple[str, ...] = field(default=())
 
     @property
     def importance_label(self) -> str:
@@ -242,8 +250,11 @@ def evaluate(
             left = facts.get(comp.name)
             right = params[comp.param] if comp.param is not None and params else comp.value
             label = FACTS[comp.name].label if comp.name in FACTS else comp.name
+            kind = FACTS[comp.name].kind if comp.name in FACTS else "number"
             shown_right = (
-                format_fact(comp.name, right) if isinstance(right, bool) else _num(float(right or 0), 2)
+                format_fact(comp.name, right)
+                if isinstance(right, bool) or kind == "level"
+                else _num(float(right or 0), 2)
             )
             if left is None or isinstance(left, str) or (isinstance(left, float) and math.isnan(left)):
                 holds = False
@@ -318,6 +329,7 @@ def recommend(
                 ),
                 measures=rule.measures,
                 conditions=tuple(conditions),
+                measure_titles=tuple(book.measure_titles.get(m, "") for m in rule.measures),
             )
         )
     out.sort(key=lambda r: (r.importance, not r.significant, r.rule))
@@ -345,74 +357,96 @@ _KEYS: Final = frozenset(
         "source",
     }
 )
+#: What each field of a rule is called for its reader (error messages name both).
+FIELD_NAMES: Final = {
+    "code": "код",
+    "title": "название",
+    "scope": "для кого",
+    "trigger": "условие срабатывания",
+    "significant_if": "условие значимости",
+    "importance": "важность",
+    "text": "текст рекомендации",
+    "measures": "меры",
+    "evidence": "обоснование",
+    "params": "пороги",
+    "example": "примеры",
+    "example.fires": "пример, на котором правило срабатывает",
+    "example.near_miss": "близкий пример, на котором правило не срабатывает",
+    "source": "источник",
+}
+SCOPE_NAMES: Final = {"school": "школа", "authority": "муниципалитет в целом"}
 
 
-def _error(path: Path, code: str | None, fld: str, message: str) -> CatalogueError:
-    where = f"«{code}»" if code else "(без кода)"
-    return CatalogueError(f"Файл {path.name}: правило {where}, поле «{fld}»: {message}")
+class _Where:
+    """The start of an error message: «Файл правила.yaml: правило «R01»» or, for a form, «Правило «R01»»."""
+
+    def __init__(self, file: str | None) -> None:
+        self.file = file
+
+    def error(self, code: str | None, fld: str, message: str) -> CatalogueError:
+        rule = f"правило «{code}»" if code else "правило (без кода)"
+        start = f"Файл {self.file}: {rule}" if self.file else rule[:1].upper() + rule[1:]
+        named = f"поле «{fld}» ({FIELD_NAMES[fld]})" if fld in FIELD_NAMES else f"поле «{fld}»"
+        return CatalogueError(f"{start}, {named}: {message}")
 
 
-def _expr(path: Path, code: str, fld: str, raw: Any, params: Mapping[str, float]) -> RuleExpr:
+def _expr(where: _Where, code: str, fld: str, raw: Any, params: Mapping[str, float]) -> RuleExpr:
     try:
         expr = parse_rule(raw)
     except RuleSyntaxError as exc:
-        raise _error(path, code, fld, str(exc)) from None
+        raise where.error(code, fld, str(exc)) from None
     for comp in expr.comparisons:
         if comp.name not in FACTS:
-            raise _error(
-                path,
-                code,
-                fld,
-                f"неизвестный показатель «{comp.name}» (список — opora.recommendations.FACTS)",
-            )
+            raise where.error(code, fld, f"неизвестный показатель «{comp.name}»")
         if FACTS[comp.name].kind == "text":
-            raise _error(path, code, fld, f"«{comp.name}» — текст, его нельзя сравнивать")
+            raise where.error(code, fld, f"«{FACTS[comp.name].label}» — текст, его нельзя сравнивать")
         if comp.param is not None and comp.param not in params:
-            raise _error(path, code, fld, f"параметр «{comp.param}» не задан в params")
+            raise where.error(code, fld, f"порог «{comp.param}» не задан в params")
     return expr
 
 
-def _facts(path: Path, code: str, fld: str, raw: Any) -> dict[str, Value]:
+def _facts(where: _Where, code: str, fld: str, raw: Any) -> dict[str, Value]:
     if not isinstance(raw, Mapping) or not raw:
-        raise _error(path, code, fld, "нужен непустой словарь показателей")
+        raise where.error(code, fld, "нужен непустой словарь показателей")
     unknown = [k for k in raw if k not in FACTS]
     if unknown:
-        raise _error(path, code, fld, f"неизвестные показатели: {', '.join(map(str, unknown))}")
+        raise where.error(code, fld, f"неизвестные показатели: {', '.join(map(str, unknown))}")
     return {
         str(k): (float(v) if isinstance(v, int) and not isinstance(v, bool) else v) for k, v in raw.items()
     }
 
 
-def _rule(path: Path, raw: Any, seen: set[str], measures: frozenset[str]) -> RecommendationRule:
+def _build(where: _Where, raw: Any, seen: set[str], measures: frozenset[str] | None) -> RecommendationRule:
+    """A rule from its raw mapping, every field checked except that its examples behave (see :func:`_rule`)."""
     if not isinstance(raw, Mapping):
-        raise _error(path, None, "—", "ожидается словарь")
+        raise where.error(None, "—", "ожидается словарь")
     code = str(raw.get("code", ""))
     if not _CODE_RE.match(code):
-        raise _error(path, code or None, "code", "код вида R01")
+        raise where.error(code or None, "code", "код вида R01")
     if code in seen:
-        raise _error(path, code, "code", "код повторяется")
+        raise where.error(code, "code", "код повторяется")
     seen.add(code)
     extra = sorted(set(raw) - _KEYS)
     if extra:
-        raise _error(path, code, extra[0], "неизвестное поле")
+        raise where.error(code, extra[0], "неизвестное поле")
     for required in ("title", "trigger", "text", "importance", "example"):
         if raw.get(required) in (None, ""):
-            raise _error(path, code, required, "обязательное поле")
+            raise where.error(code, required, "обязательное поле")
     scope = raw.get("scope", "school")
     if scope not in ("school", "authority"):
-        raise _error(path, code, "scope", "school или authority")
+        raise where.error(code, "scope", "school (школа) или authority (муниципалитет в целом)")
     importance = raw["importance"]
-    if importance not in (1, 2, 3):
-        raise _error(path, code, "importance", "1 (высокая), 2 или 3")
+    if importance not in (1, 2, 3) or isinstance(importance, bool):
+        raise where.error(code, "importance", "1 (высокая), 2 (средняя) или 3 (низкая)")
     params_raw = raw.get("params") or {}
     if not isinstance(params_raw, Mapping) or not all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in params_raw.values()
     ):
-        raise _error(path, code, "params", "словарь «имя: число»")
+        raise where.error(code, "params", "словарь «имя: число»")
     params = {str(k): float(v) for k, v in params_raw.items()}
-    trigger = _expr(path, code, "trigger", raw["trigger"], params)
+    trigger = _expr(where, code, "trigger", raw["trigger"], params)
     significant = (
-        _expr(path, code, "significant_if", raw["significant_if"], params)
+        _expr(where, code, "significant_if", raw["significant_if"], params)
         if raw.get("significant_if")
         else None
     )
@@ -420,29 +454,34 @@ def _rule(path: Path, raw: Any, seen: set[str], measures: frozenset[str]) -> Rec
     try:
         names = [f for _, f, _, _ in string.Formatter().parse(text) if f]
     except ValueError as exc:
-        raise _error(path, code, "text", f"ошибка в шаблоне: {exc}") from None
+        raise where.error(code, "text", f"ошибка в шаблоне: {exc}") from None
     bad = [n for n in names if n not in FACTS]
     if bad:
-        raise _error(path, code, "text", f"в шаблоне неизвестные показатели: {', '.join(bad)}")
+        raise where.error(code, "text", f"в шаблоне неизвестные показатели: {', '.join(bad)}")
     rule_measures = tuple(str(m) for m in raw.get("measures") or [])
-    unknown = [m for m in rule_measures if m not in measures]
+    unknown = [m for m in rule_measures if measures is not None and m not in measures]
     if unknown:
-        raise _error(path, code, "measures", f"нет в библиотеке мер: {', '.join(unknown)}")
+        raise where.error(code, "measures", f"нет в библиотеке мер: {', '.join(unknown)}")
     evidence = tuple(str(e) for e in raw.get("evidence") or [])
     bad = [e for e in evidence if e not in FACTS]
     if bad:
-        raise _error(path, code, "evidence", f"неизвестные показатели: {', '.join(bad)}")
+        raise where.error(code, "evidence", f"неизвестные показатели: {', '.join(bad)}")
     for name in (*trigger.names, *(significant.names if significant else ()), *evidence):
         if FACTS[name].scope != scope:
-            raise _error(path, code, "scope", f"показатель «{name}» относится к уровню {FACTS[name].scope}")
+            raise where.error(
+                code,
+                "scope",
+                f"показатель «{FACTS[name].label}» относится к уровню «{SCOPE_NAMES[FACTS[name].scope]}», "
+                f"а правило — к уровню «{SCOPE_NAMES[scope]}»",
+            )
     ex = raw["example"]
     if not isinstance(ex, Mapping) or set(ex) != {"fires", "near_miss"}:
-        raise _error(path, code, "example", "нужны fires (правило срабатывает) и near_miss (не срабатывает)")
+        raise where.error(code, "example", "нужны fires (правило срабатывает) и near_miss (не срабатывает)")
     example = Example(
-        _facts(path, code, "example.fires", ex["fires"]),
-        _facts(path, code, "example.near_miss", ex["near_miss"]),
+        _facts(where, code, "example.fires", ex["fires"]),
+        _facts(where, code, "example.near_miss", ex["near_miss"]),
     )
-    rule = RecommendationRule(
+    return RecommendationRule(
         code=code,
         title=str(raw["title"]).strip(),
         scope=scope,
@@ -456,11 +495,26 @@ def _rule(path: Path, raw: Any, seen: set[str], measures: frozenset[str]) -> Rec
         example=example,
         source=str(raw.get("source") or ""),
     )
-    if not evaluate(trigger, example.fires, params)[0]:
-        raise _error(path, code, "example.fires", "на этом примере правило не срабатывает")
-    if evaluate(trigger, example.near_miss, params)[0]:
-        raise _error(path, code, "example.near_miss", "на этом примере правило срабатывает, а не должно")
+
+
+def _rule(where: _Where, raw: Any, seen: set[str], measures: frozenset[str] | None) -> RecommendationRule:
+    rule = _build(where, raw, seen, measures)
+    if not evaluate(rule.trigger, rule.example.fires, rule.params)[0]:
+        raise where.error(rule.code, "example.fires", "на этом примере правило не срабатывает")
+    if evaluate(rule.trigger, rule.example.near_miss, rule.params)[0]:
+        raise where.error(rule.code, "example.near_miss", "на этом примере правило срабатывает, а не должно")
     return rule
+
+
+def build_rule(
+    raw: Mapping[str, Any], *, measures: Collection[str] | None = None, check_examples: bool = True
+) -> RecommendationRule:
+    """One rule from its fields (a form's data), checked as :func:`load_rules` checks it; errors start with
+    «Правило «R01», поле …». With ``check_examples=False`` its examples are not required to behave (a form shows
+    how they behave instead)."""
+    known = frozenset(measures) if measures is not None else None
+    where = _Where(None)
+    return _rule(where, raw, set(), known) if check_examples else _build(where, raw, set(), known)
 
 
 def load_rules(
@@ -468,10 +522,16 @@ def load_rules(
     *,
     text: str | None = None,
     name: str = "правила.yaml",
-    measures: Sequence[str] | None = None,
+    measures: Collection[str] | Mapping[str, str] | None = None,
+    check_measures: bool = True,
 ) -> RuleBook:
     """Load and validate a rules file (or its ``text``, called ``name`` in messages); raise :class:`CatalogueError`
-    naming the rule and the field."""
+    naming the rule and the field.
+
+    ``measures`` is the library the rules point to: its codes, or codes and titles (the book then names the
+    measures of its recommendations); the shipped library by default. ``check_measures=False`` reads rules saved
+    earlier without refusing a measure the library no longer has (its title is then empty).
+    """
     where = Path(path) if path is not None else (Path(name) if text is not None else RULES_FILE)
     try:
         data = yaml.safe_load(text if text is not None else where.read_text(encoding="utf-8"))
@@ -479,11 +539,17 @@ def load_rules(
         raise CatalogueError(f"Файл {where.name}: не удалось прочитать YAML: {exc}") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list):
         raise CatalogueError(f"Файл {where.name}: нужен список «rules».")
-    known = (
-        frozenset(measures) if measures is not None else frozenset(m.code for m in builtin_library().measures)
-    )
+    if measures is None:
+        titles = {m.code: m.title for m in builtin_library().measures}
+    elif isinstance(measures, Mapping):
+        titles = {str(k): str(v) for k, v in measures.items()}
+    else:
+        titles = {str(m): "" for m in measures}
+    known = frozenset(titles) if check_measures else None
     seen: set[str] = set()
-    return RuleBook(tuple(_rule(where, raw, seen, known) for raw in data["rules"]), str(where))
+    context = _Where(where.name)
+    rules = tuple(_rule(context, raw, seen, known) for raw in data["rules"])
+    return RuleBook(rules, str(where), {k: v for k, v in titles.items() if v})
 
 
 @functools.cache

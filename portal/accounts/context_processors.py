@@ -42,6 +42,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     )
                 if has_perm(user, "reports.view", a.municipality):
                     links.append((reverse("reports:index", args=[a.municipality_id]), "Отчёты"))
+                if has_perm(user, "recommendations.edit", a.municipality):
+                    links.append((reverse("reports:rules", args=[a.municipality_id]), "Правила рекомендаций"))
                 if has_perm(user, "imports.run", a.municipality):
                     links.append((reverse("results:data", args=[a.municipality_id]), "Данные"))
                 if has_perm(user, "audit.view", a.municipality):

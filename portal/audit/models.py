@@ -57,6 +57,9 @@ class AuditEntry(models.Model):
         related_name="+",
         verbose_name="школа",
     )
+    #: A write to something the whole region uses (its measure library, its recommendation rules): the entry is
+    #: shown in the log of every municipality of ``region``, not only in the one it was made from.
+    region_wide = models.BooleanField("касается всего региона", default=False)
     before = models.JSONField("до", null=True, blank=True)
     after = models.JSONField("после", null=True, blank=True)
     data = models.JSONField("подробности", null=True, blank=True)

@@ -84,12 +84,22 @@ def record(
     after: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     source: str = AuditEntry.Source.SERVICE,
+    municipality: models.Model | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. ``by`` is the acting user, or None for the system (e.g. the demo loader)."""
+    """Write one audit entry. ``by`` is the acting user, or None for the system (e.g. the demo loader).
+
+    An object of a region's shared library (its class sets ``audit_region_wide = True`` and it has a ``region``)
+    gives a region-wide entry: every municipality of the region sees it in its log. ``municipality`` names the
+    municipality whose page the write was made from, when the object itself belongs to no municipality.
+    """
     user = actor(by)
     municipality_id, school_id = _scope(obj)
+    if municipality_id is None and municipality is not None:
+        municipality_id = municipality.pk
+    region_id = _region_id(obj)
     return AuditEntry.objects.create(
-        region_id=_region_id(obj),
+        region_id=region_id,
+        region_wide=bool(getattr(obj, "audit_region_wide", False)) and region_id is not None,
         actor=user,
         actor_repr=str(user) if user is not None else "система",
         source=AuditEntry.Source.SYSTEM if user is None and source == AuditEntry.Source.SERVICE else source,

@@ -85,8 +85,8 @@ def _type_label(ct: ContentType) -> str:
 def _scoped(scope: Municipality | Region) -> QuerySet[AuditEntry]:
     if isinstance(scope, Region):
         condition = Q(region=scope) | Q(municipality__region=scope) | Q(school__municipality__region=scope)
-    else:
-        condition = Q(municipality=scope)
+    else:  # the municipality's own entries and those of what its whole region shares (libraries)
+        condition = Q(municipality=scope) | Q(region_wide=True, region_id=scope.region_id)
     return AuditEntry.objects.filter(condition).select_related("school", "municipality", "content_type")
 
 

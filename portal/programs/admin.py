@@ -16,8 +16,8 @@ class RiskFactorAdmin(AuditedModelAdmin):
 
 @admin.register(Measure)
 class MeasureAdmin(AuditedModelAdmin):
-    list_display = ["code", "title", "priority", "is_active", "origin"]
-    list_filter = ["is_active", "origin", "priority"]
+    list_display = ["code", "title", "region", "priority", "is_active", "origin"]
+    list_filter = ["region", "is_active", "origin", "priority"]
     search_fields = ["code", "title", "description"]
 
 

@@ -1,4 +1,5 @@
-"""Forms of the wizard, the risk profile, the import and the measures library (Russian labels and errors)."""
+"""Forms of the wizard, the risk profile and the import (Russian labels and errors); the library's form is in
+``library_forms``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from portal.programs.models import Goal, Level, Measure, Program, ProgramMeasure, RiskFactor
+from portal.programs.models import Goal, Level, Program, ProgramMeasure, RiskFactor
 
 
 class DateInput(forms.DateInput):
@@ -109,36 +110,3 @@ class RiskLevelForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="Файл Excel (.xlsx)")
-
-
-class MeasureForm(forms.ModelForm):  # type: ignore[type-arg]
-    risk_factors = forms.MultipleChoiceField(
-        label="Факторы риска", choices=[], widget=forms.CheckboxSelectMultiple
-    )
-    directions = forms.TypedMultipleChoiceField(
-        label="Направления",
-        coerce=int,
-        choices=[(i, str(i)) for i in range(1, 7)],
-        widget=forms.CheckboxSelectMultiple,
-    )
-    levels = forms.MultipleChoiceField(
-        label="Предлагается при уровнях", choices=Level.choices, widget=forms.CheckboxSelectMultiple
-    )
-
-    class Meta:
-        model = Measure
-        fields = [
-            "code", "title", "description", "risk_factors", "directions", "responsible_role", "timing_kind",
-            "expected_result", "evidence", "levels", "priority", "is_active",
-        ]  # fmt: skip
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 4}),
-            "expected_result": forms.Textarea(attrs={"rows": 2}),
-            "evidence": forms.Textarea(attrs={"rows": 2}),
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["risk_factors"].choices = list(RiskFactor.objects.values_list("code", "title"))  # type: ignore[attr-defined]
-        if self.instance.pk:
-            self.fields["code"].disabled = True

@@ -1,7 +1,9 @@
 """Risk profiles, the measures library and school programs (ШППКО, программа профилактики учебной неуспешности).
 
-The library (``RiskFactor``, ``Measure``) is seeded from ``opora/data/*.yaml`` by ``sync_measures`` and then edited
-by the method centre. A ``Program`` is one version of a school's program: draft → approved → published; a new
+The risk factors (``RiskFactor``) and the shipped measures library (``Measure`` rows without a region) are seeded
+from ``opora/data/*.yaml`` by ``sync_measures``. A region uses the shipped library until its method centre first
+changes it; then the region gets its own copy (rows with its ``region``), which only its roles edit and only its
+schools use (``portal.programs.library``). A ``Program`` is one version of a school's program: draft → approved → published; a new
 version copies the previous one. Every ``ProgramMeasure`` keeps the provenance the Конструктор gave it.
 """
 
@@ -13,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from portal.schools.models import School
+from portal.schools.models import Region, School
 
 
 class Level(models.TextChoices):
@@ -45,10 +47,16 @@ class RiskFactor(models.Model):
 
 
 class Measure(models.Model):
-    """A measure of the library, tagged by risk factors, directions 1–6 and indicators of Приложение 1."""
+    """A measure of the library, tagged by risk factors, directions 1–6 and indicators of Приложение 1.
+
+    ``region`` empty: the shipped library; set: the region's own copy (made on its first change).
+    """
+
+    #: Edits of a region's library concern every municipality of the region (portal.audit shows them to all).
+    audit_region_wide = True
 
     class Origin(models.TextChoices):
-        CATALOGUE = "catalogue", "каталог (opora/data/measures.yaml)"
+        CATALOGUE = "catalogue", "из библиотеки, поставляемой с системой"
         METHOD_CENTRE = "method_centre", "добавлена методическим центром"
 
     TIMING_KINDS = [
@@ -60,7 +68,15 @@ class Measure(models.Model):
         ("permanent", "постоянно"),
     ]
 
-    code = models.SlugField("код", max_length=20, unique=True)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="регион (пусто — библиотека системы)",
+    )
+    code = models.SlugField("код", max_length=20)
     title = models.CharField("название", max_length=400)
     description = models.TextField("содержание")
     risk_factors = models.JSONField("факторы риска (коды)", default=list)
@@ -84,9 +100,21 @@ class Measure(models.Model):
         verbose_name = "мера библиотеки"
         verbose_name_plural = "библиотека мер"
         ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "code"], name="one_measure_code_per_region"),
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(region__isnull=True), name="one_shipped_measure_code"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}. {self.title}"
+
+    @property
+    def level_labels(self) -> list[str]:
+        """The risk levels it is proposed at, in Russian («высокий», «средний»)."""
+        names = dict(Level.choices)
+        return [str(names.get(lv, lv)) for lv in self.levels]
 
 
 class RiskProfile(models.Model):

@@ -20,6 +20,9 @@ from opora import measures_catalogue as catalogue
 from portal.audit.services import record, snapshot
 from portal.identification.services import latest_published
 from portal.lib.uploads import data_import_problem
+from portal.programs.library import factor_titles, library
+from portal.programs.library import measures as region_measures
+from portal.programs.library import sync_library as sync_library
 from portal.programs.models import (
     Goal,
     Level,
@@ -57,130 +60,8 @@ def _locked(program: Program) -> None:
 
 
 # --------------------------------------------------------------------------------------------- library
-
-
-def sync_library(*, by: Any, force: bool = False) -> tuple[int, int]:
-    """Seed the factors and measures from ``opora/data`` (created when missing; updated only with ``force``,
-    so the method centre's edits survive a plain sync). Returns (factors, measures) created or updated."""
-    lib = catalogue.builtin_library()
-    changed_f = changed_m = 0
-    with transaction.atomic():
-        for position, (code, f) in enumerate(lib.risk_factors.items(), start=1):
-            values = {
-                "title": f.title,
-                "description": f.description,
-                "levels": dict(f.levels),
-                "optional": f.optional,
-                "position": position,
-                "rule_note": f.data_rule.note if f.data_rule else "",
-                "source": f.source[:300],
-            }
-            obj = RiskFactor.objects.filter(code=code).first()
-            if obj is None:
-                obj = RiskFactor.objects.create(code=code, enabled=not f.optional, **values)
-                record(obj, "programs.riskfactor.created", by=by, after=snapshot(obj))
-                changed_f += 1
-            elif force:
-                before = snapshot(obj)
-                RiskFactor.objects.filter(pk=obj.pk).update(**values)
-                obj.refresh_from_db()
-                record(obj, "programs.riskfactor.changed", by=by, before=before, after=snapshot(obj))
-                changed_f += 1
-        for m in lib.measures:
-            values = {
-                "title": m.title,
-                "description": m.description,
-                "risk_factors": list(m.risk_factors),
-                "directions": list(m.directions),
-                "indicators": list(m.indicators),
-                "responsible_role": m.responsible_role,
-                "timing_kind": m.timing.kind,
-                "timing_months": list(m.timing.months or []),
-                "duration_months": m.timing.duration_months,
-                "expected_result": m.expected_result,
-                "evidence": m.evidence,
-                "levels": list(m.levels),
-                "priority": m.priority,
-            }
-            mobj = Measure.objects.filter(code=m.code).first()
-            if mobj is None:
-                mobj = Measure.objects.create(code=m.code, origin=Measure.Origin.CATALOGUE, **values)
-                record(mobj, "programs.measure.created", by=by, after=snapshot(mobj))
-                changed_m += 1
-            elif force:
-                before = snapshot(mobj)
-                Measure.objects.filter(pk=mobj.pk).update(**values)
-                mobj.refresh_from_db()
-                record(mobj, "programs.measure.changed", by=by, before=before, after=snapshot(mobj))
-                changed_m += 1
-    return changed_f, changed_m
-
-
-def save_measure(obj: Measure, values: Mapping[str, Any], *, by: Any) -> Measure:
-    """Create or change a library measure (method centre); the risk factors must exist."""
-    unknown = set(values.get("risk_factors", [])) - set(RiskFactor.objects.values_list("code", flat=True))
-    if unknown:
-        raise ProgramError(f"Неизвестные факторы риска: {', '.join(sorted(unknown))}.")
-    with transaction.atomic():
-        before = snapshot(Measure.objects.get(pk=obj.pk)) if obj.pk else None
-        for key, value in values.items():
-            setattr(obj, key, value)
-        if before is None:
-            obj.origin = Measure.Origin.METHOD_CENTRE
-        obj.save()
-        record(
-            obj,
-            f"programs.measure.{'changed' if before else 'created'}",
-            by=by,
-            before=before,
-            after=snapshot(obj),
-        )
-    return obj
-
-
-def library() -> catalogue.MeasuresLibrary:
-    """The library the Конструктор uses: factors (with the YAML data rules) and the active measures of the DB."""
-    builtin = catalogue.builtin_library()
-    factors = {}
-    for f in RiskFactor.objects.filter(enabled=True):
-        seed = builtin.risk_factors.get(f.code)
-        factors[f.code] = catalogue.RiskFactor(
-            code=f.code,
-            title=f.title,
-            description=f.description,
-            levels=f.levels,
-            source=f.source,
-            optional=f.optional,
-            municipal_factors=seed.municipal_factors if seed else (),
-            data_rule=seed.data_rule if seed else None,
-        )
-    measures = tuple(
-        catalogue.Measure(
-            code=m.code,
-            title=m.title,
-            description=m.description,
-            risk_factors=tuple(m.risk_factors),
-            directions=tuple(m.directions),
-            indicators=tuple(m.indicators),
-            responsible_role=m.responsible_role,
-            timing=catalogue.Timing(m.timing_kind, tuple(m.timing_months) or None, m.duration_months),
-            expected_result=m.expected_result,
-            evidence=m.evidence,
-            levels=tuple(m.levels),
-            priority=m.priority,
-        )
-        for m in Measure.objects.filter(is_active=True).order_by("code")
-    )
-    return catalogue.MeasuresLibrary(
-        risk_factors=factors,
-        municipal_factors=builtin.municipal_factors,
-        measures=measures,
-        _by_code={m.code: m for m in measures},
-    )
-
-
-def factor_titles() -> dict[str, str]:
-    return dict(RiskFactor.objects.values_list("code", "title"))
+# The measures library of each region lives in portal.programs.library; library(), factor_titles() and
+# sync_library() stay importable from here.
 
 
 # --------------------------------------------------------------------------------------------- school data
@@ -229,7 +110,7 @@ def _profile(school: School, year: int) -> RiskProfile:
 def compute_profile(school: School, year: int, *, by: Any) -> RiskProfile:
     """Levels from the municipal inputs where a data rule exists; a manual override keeps its level and gets the
     new computed one beside it. Factors without a rule are left as they are."""
-    computed = constructor.compute_levels(library(), risk_inputs(school, year))
+    computed = constructor.compute_levels(library(school.municipality.region_id), risk_inputs(school, year))
     factors = {f.code: f for f in RiskFactor.objects.filter(code__in=list(computed))}
     with transaction.atomic():
         profile = _profile(school, year)
@@ -522,7 +403,8 @@ def _proposal_row(
 
 
 def _propose(program: Program, profile: Mapping[str, str], *, by: Any) -> None:
-    lib = library()
+    region_id = program.school.municipality.region_id
+    lib = library(region_id)
     proposals = constructor.propose_measures(
         lib,
         profile,
@@ -530,7 +412,7 @@ def _propose(program: Program, profile: Mapping[str, str], *, by: Any) -> None:
         kind=program.kind,  # type: ignore[arg-type]
         categories=program.snapshot.get("categories", []),
     )
-    db = {m.code: m for m in Measure.objects.filter(code__in=[p.measure for p in proposals])}
+    db = {m.code: m for m in region_measures(region_id).filter(code__in=[p.measure for p in proposals])}
     titles = factor_titles()
     keep = set(program.measures.exclude(origin=ProgramMeasure.Origin.PROPOSED).values_list("code", flat=True))
     start = (program.measures.aggregate(m=Max("position"))["m"] or 0) + 1
@@ -660,12 +542,13 @@ def add_measure(
     _locked(program)
     position = (program.measures.aggregate(m=Max("position"))["m"] or 0) + 1
     if code:
-        m = Measure.objects.filter(code=code).first()
+        region_id = program.school.municipality.region_id
+        m = region_measures(region_id).filter(code=code).first()
         if m is None:
             raise ProgramError(f"В библиотеке нет меры «{code}».")
         if program.measures.filter(code=code).exists():
             raise ProgramError(f"Мера {code} уже есть в программе.")
-        lib_m = library().measure(code) if m.is_active else None
+        lib_m = library(region_id).measure(code) if m.is_active else None
         start, end = (
             constructor.default_span(lib_m, program.school_year, program.year_to) if lib_m else (None, None)
         )

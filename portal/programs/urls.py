@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.programs import views
+from portal.programs import library_views, views
 
 app_name = "programs"
 
@@ -9,9 +9,9 @@ urlpatterns = [
     path("schools/<int:school_pk>/risk/<int:year>/", views.risk_profile, name="risk_profile"),
     path("municipalities/<int:pk>/programs/", views.municipal, name="municipal"),
     path("municipalities/<int:pk>/risk/import/", views.risk_import, name="risk_import"),
-    path("municipalities/<int:pk>/measures/", views.library, name="library"),
-    path("municipalities/<int:pk>/measures/new/", views.measure_edit, name="measure_new"),
-    path("municipalities/<int:pk>/measures/<str:code>/", views.measure_edit, name="measure_edit"),
+    path("municipalities/<int:pk>/measures/", library_views.library, name="library"),
+    path("municipalities/<int:pk>/measures/new/", library_views.measure_edit, name="measure_new"),
+    path("municipalities/<int:pk>/measures/<str:code>/", library_views.measure_edit, name="measure_edit"),
     path("programs/<int:pk>/step/<int:n>/", views.step, name="step"),
     path("programs/<int:pk>/measures/add/", views.add_measure, name="add_measure"),
     path("programs/<int:pk>/approve/", views.approve, name="approve"),

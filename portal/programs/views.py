@@ -1,4 +1,4 @@
-"""Pages: the school's programs and risk profile, the five-step wizard, documents, the measures library."""
+"""Pages: the school's programs and risk profile, the five-step wizard, documents (the library: library_views)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from portal.lib.access import get_for
 from portal.programs import charts, documents, services
 from portal.programs.forms import (
     GoalRowForm,
-    MeasureForm,
     MeasureRowForm,
     NewProgramForm,
     OwnMeasureForm,
@@ -25,7 +24,8 @@ from portal.programs.forms import (
     RiskLevelForm,
     UploadForm,
 )
-from portal.programs.models import Measure, Program, RiskFactor, RiskProfile
+from portal.programs.library import measures as region_measures
+from portal.programs.models import Program, RiskFactor, RiskProfile
 from portal.schools.models import Municipality, School
 
 STEPS = [
@@ -306,7 +306,10 @@ def _measures_context(program: Program, can_edit: bool, data: Any = None, error:
     return {
         "program": program,
         "rows": _measure_rows(program, data),
-        "library": Measure.objects.filter(is_active=True).exclude(code__in=used).order_by("code"),
+        "library": region_measures(program.school.municipality.region_id)
+        .filter(is_active=True)
+        .exclude(code__in=used)
+        .order_by("code"),
         "own_form": OwnMeasureForm(),
         "can_edit": can_edit,
         "error": error,
@@ -444,46 +447,3 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt == "pdf":
         return _download(documents.cached(program, "pdf"), documents.filename(program, "pdf"), documents.PDF)
     raise Http404(DENIED)
-
-
-# --------------------------------------------------------------------------------------------- library
-
-
-@login_required
-def library(request: HttpRequest, pk: int) -> HttpResponse:
-    """The measures library (read for everyone with programs.view; the method centre edits)."""
-    municipality = get_for(request, Municipality, "programs.view", pk=pk)
-    factor = request.GET.get("factor", "")
-    # The library is small (≈ 100 measures): filter in Python (JSON containment is not portable to SQLite).
-    items = [m for m in Measure.objects.order_by("code") if not factor or factor in m.risk_factors]
-    return render(
-        request,
-        "programs/library.html",
-        {
-            "municipality": municipality,
-            "measures": items,
-            "factors": RiskFactor.objects.all(),
-            "factor": factor,
-            "titles": _titles(),
-            "can_edit": has_perm(request.user, "measures.edit", municipality),
-        },
-    )
-
-
-@login_required
-def measure_edit(request: HttpRequest, pk: int, code: str = "") -> HttpResponse:
-    municipality = get_for(request, Municipality, "measures.edit", pk=pk)
-    obj = get_object_or_404(Measure, code=code) if code else Measure()
-    form = MeasureForm(request.POST or None, instance=Measure.objects.get(pk=obj.pk) if obj.pk else None)
-    if request.method == "POST" and form.is_valid():
-        values = {k: v for k, v in form.cleaned_data.items() if k != "code" or not obj.pk}
-        try:
-            saved = services.save_measure(obj, values, by=request.user)
-        except services.ProgramError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Мера {saved.code} сохранена.")
-            return redirect("programs:library", municipality.pk)
-    return render(
-        request, "programs/measure_form.html", {"municipality": municipality, "form": form, "measure": obj}
-    )

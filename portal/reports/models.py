@@ -1,18 +1,25 @@
-"""The recommendation rules in force: versions of the rules file, edited by the method centre."""
+"""The recommendation rules in force in each region: versions of its rules, edited by its method centre."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
+from portal.schools.models import Region
+
 
 class RuleBookVersion(models.Model):
-    """One saved version of the rules (YAML, the format of opora/data/recommendations.yaml); the latest is in force.
+    """One saved version of a region's rules (YAML, the format of the shipped rules); the latest is in force.
 
-    Without any saved version the rules shipped with Опора are used. Every version is kept, so a report can be
-    traced to the rules that made its recommendations.
+    A region without any saved version uses the rules shipped with Опора; its first change (a rule saved in the
+    form, or a file loaded) makes its own version, which only its roles change and only its municipalities use.
+    Every version is kept, so a report can be traced to the rules that made its recommendations.
     """
 
+    #: A region's rules concern every municipality of the region (portal.audit shows their changes to all).
+    audit_region_wide = True
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name="регион")
     text = models.TextField("правила (YAML)")
     comment = models.CharField("что изменено", max_length=300)
     rules = models.PositiveIntegerField("правил")
@@ -32,4 +39,5 @@ class RuleBookVersion(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Правила рекомендаций от {self.created_at:%d.%m.%Y %H:%M} ({self.rules})"
+        when = f" от {self.created_at:%d.%m.%Y %H:%M}" if self.created_at else ""
+        return f"Правила рекомендаций{when}: {self.comment}"

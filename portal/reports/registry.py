@@ -102,12 +102,11 @@ def _authority(municipality: Municipality) -> str:
 
 
 def _recommendation_blocks(found: list[Recommendation]) -> list[Any]:
-    from opora.measures_catalogue import builtin_library
-
-    library = builtin_library()
+    """Each recommendation with its evidence and the measures of the region's library it points to."""
     blocks: list[Any] = []
     for i, r in enumerate(found, 1):
-        measures = "; ".join(f"{m} «{library.measure(m).title}»" for m in r.measures)
+        titles = r.measure_titles or ("",) * len(r.measures)
+        measures = "; ".join(f"{m} «{t}»" if t else m for m, t in zip(r.measures, titles, strict=False))
         evidence = "; ".join(f"{label}: {value}" for label, value in r.evidence)
         blocks.append(Para(f"{i}. {r.title} (важность: {r.importance_label}). {r.text}"))
         blocks.append(
@@ -265,7 +264,9 @@ class IdentificationReport(ReportType):
             else:
                 report.add(Para(f"Категории школ не изменились по сравнению с расчётом {previous.year} г."))
         data = load_year(municipality, year)
-        found = recommend(authority_facts(data).values, active_rules(), scope="authority")
+        found = recommend(
+            authority_facts(data).values, active_rules(municipality.region_id), scope="authority"
+        )
         report.add(Heading("6. Рекомендации управлению образования"))
         report.add(*(_recommendation_blocks(found) or [Para("Значимых замечаний нет.")]))
         return report
@@ -340,7 +341,7 @@ class MonitoringReport(ReportType):
         if targeted:
             report.add(Figure(charts.targets_png(targeted), "Значения показателей и цели года"))
         report.add(Heading("3. Рекомендации управлению образования"))
-        book = active_rules()
+        book = active_rules(municipality.region_id)
         found = recommend(authority_facts(data).values, book, scope="authority")
         report.add(*(_recommendation_blocks(found) or [Para("Значимых замечаний нет.")]))
         report.add(Heading("4. Адресные рекомендации школам"))
@@ -361,7 +362,9 @@ def school_card(
     """The school's card: categories with reasons, risk data, monitoring answers, dynamics, recommendations."""
     data = load_year(school.municipality, year, schools=[school.pk])
     facts = school_facts(data, school)
-    found = recommend(facts.values, active_rules(), only_significant=only_significant)
+    found = recommend(
+        facts.values, active_rules(school.municipality.region_id), only_significant=only_significant
+    )
     report = Report(
         _authority(school.municipality),
         f"Карточка школы: {school.name}",

@@ -9,18 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from opora.indicator_catalogue import CatalogueError
-from opora.measures_catalogue import builtin_library
 from portal.accounts.permissions import has_perm
 from portal.identification.models import IdentificationRun
 from portal.jobs import services as jobs
 from portal.lib.access import get_for
 from portal.monitoring.models import MonitoringPeriod
 from portal.reports.document import DOCX_MIME, PDF_MIME, to_docx, to_html, to_pdf
-from portal.reports.forms import ReportForm, RulesForm
-from portal.reports.models import RuleBookVersion
+from portal.reports.forms import ReportForm
 from portal.reports.registry import REGISTRY, school_card
-from portal.reports.services import active_text, save_rules
 from portal.results.models import AssessmentResult
 from portal.schools.models import Municipality, School
 
@@ -41,12 +37,24 @@ def _years(municipality: Municipality) -> list[int]:
     return sorted(years, reverse=True) or [timezone.localdate().year]
 
 
+def _default_year(municipality: Municipality, years: list[int]) -> int:
+    """The year the forms start on: the latest with a published identification run, else the latest with data."""
+    published = (
+        IdentificationRun.objects.filter(municipality=municipality, status="published")
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    return published if published in years else years[0]
+
+
 @login_required
 def index(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = get_for(request, Municipality, "reports.view", pk=pk)
     years = _years(municipality)
+    default = _default_year(municipality, years)
     reports = [
-        {"type": r, "form": ReportForm(years=years, prefix=r.code)}
+        {"type": r, "form": ReportForm(years=years, default=default, prefix=r.code)}
         for r in REGISTRY.values()
         if r.scope == "municipality"
     ]
@@ -58,8 +66,9 @@ def index(request: HttpRequest, pk: int) -> HttpResponse:
             "municipality": municipality,
             "reports": reports,
             "schools": schools,
-            "year": years[0],
+            "year": default,
             "can_run": has_perm(request.user, "reports.run", municipality),
+            "can_edit_rules": has_perm(request.user, "recommendations.edit", municipality),
         },
     )
 
@@ -128,10 +137,11 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
     """The school's card: categories, the facts with sources, recommendations (significant, or all with ?all=1)."""
     school = get_for(request, School, "reports.view", pk=pk)
     years = _years(school.municipality)
+    default = _default_year(school.municipality, years)
     try:
-        year = int(request.GET.get("year", years[0]))
+        year = int(request.GET.get("year", default))
     except ValueError:
-        year = years[0]
+        year = default
     show_all = request.GET.get("all") == "1"
     report, found = school_card(school, year, only_significant=not show_all)
     fmt = request.GET.get("format")
@@ -140,8 +150,10 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(content, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="school-card-{school.code}-{year}.{fmt}"'
         return response
-    library = builtin_library()
-    items = [{"r": r, "measures": [(m, library.measure(m).title) for m in r.measures]} for r in found]
+    items = [
+        {"r": r, "measures": list(zip(r.measures, r.measure_titles or ("",) * len(r.measures), strict=True))}
+        for r in found
+    ]
     return render(
         request,
         "reports/card.html",
@@ -153,33 +165,4 @@ def card(request: HttpRequest, pk: int) -> HttpResponse:
             "items": items,
             "preview": to_html(report, standalone=False),
         },
-    )
-
-
-@login_required
-def rules(request: HttpRequest, pk: int) -> HttpResponse:
-    """The recommendation rules in force (YAML) and their versions; the method centre edits them."""
-    municipality = get_for(request, Municipality, "reports.view", pk=pk)
-    can_edit = has_perm(request.user, "recommendations.edit", municipality)
-    form = RulesForm(request.POST or None, initial={"text": active_text()})
-    if request.method == "POST":
-        if not can_edit:
-            raise Http404("Нет доступа или объект не найден.")
-        if form.is_valid():
-            try:
-                version = save_rules(
-                    form.cleaned_data["text"], comment=form.cleaned_data["comment"], by=request.user
-                )
-            except CatalogueError as exc:
-                form.add_error("text", str(exc))
-            else:
-                messages.success(
-                    request, f"Правила сохранены ({version.rules}); они действуют для новых отчётов."
-                )
-                return redirect("reports:rules", pk=municipality.pk)
-    versions = RuleBookVersion.objects.select_related("created_by")[:20]
-    return render(
-        request,
-        "reports/rules.html",
-        {"municipality": municipality, "form": form, "can_edit": can_edit, "versions": versions},
     )

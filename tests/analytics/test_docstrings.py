@@ -17,6 +17,7 @@ MODULES = [
     "opora.recommendations",
     "opora.regression",
     "opora.roadmap_catalogue",
+    "opora.rule_editing",
     "opora.shrinkage",
     "opora.standardize",
 ]

@@ -116,39 +116,43 @@ def _broken(tmp_path: Path, mutate: Any) -> Path:
     [
         (
             lambda rules: rules[0].update(trigger="cat_low_resuls == true"),
-            "«R01», поле «trigger»: неизвестный показатель «cat_low_resuls»",
+            "«R01», поле «trigger» (условие срабатывания): неизвестный показатель «cat_low_resuls»",
         ),
-        (lambda rules: rules[0].update(trigger="cat_low_results == "), "«R01», поле «trigger»: Выражение"),
+        (
+            lambda rules: rules[0].update(trigger="cat_low_results == "),
+            "«R01», поле «trigger» (условие срабатывания): Выражение",
+        ),
         (
             lambda rules: rules[2].update(trigger="std_residual < deep"),
-            "«R03», поле «trigger»: параметр «deep» не задан",
+            "«R03», поле «trigger» (условие срабатывания): порог «deep» не задан",
         ),
         (
             lambda rules: rules[0].update(measures=["M99"]),
-            "«R01», поле «measures»: нет в библиотеке мер: M99",
+            "«R01», поле «measures» (меры): нет в библиотеке мер: M99",
         ),
         (
             lambda rules: rules[0].update(text="Остаток {residual_z}"),
-            "«R01», поле «text»: в шаблоне неизвестные показатели: residual_z",
+            "«R01», поле «text» (текст рекомендации): в шаблоне неизвестные показатели: residual_z",
         ),
         (
             lambda rules: rules[2]["example"].update(near_miss={"std_residual": -1.01}),
-            "«R03», поле «example.near_miss»: на этом примере правило срабатывает",
+            "«R03», поле «example.near_miss» (близкий пример, на котором правило не срабатывает): на этом примере правило срабатывает",
         ),
         (
             lambda rules: rules[2]["example"].update(fires={"std_residual": -0.5}),
-            "«R03», поле «example.fires»: на этом примере правило не срабатывает",
+            "«R03», поле «example.fires» (пример, на котором правило срабатывает): на этом примере правило не срабатывает",
         ),
-        (lambda rules: rules[1].update(code="R01"), "«R01», поле «code»: код повторяется"),
-        (lambda rules: rules[0].update(importance=5), "«R01», поле «importance»"),
+        (lambda rules: rules[1].update(code="R01"), "«R01», поле «code» (код): код повторяется"),
+        (lambda rules: rules[0].update(importance=5), "«R01», поле «importance» (важность)"),
         (
             lambda rules: rules[0].update(scope="authority"),
-            "«R01», поле «scope»: показатель «cat_low_results» относится к уровню school",
+            "«R01», поле «scope» (для кого): показатель «Школа с низкими результатами обучения (ШНОР) по расчёту идентификации» "
+            "относится к уровню «школа», а правило — к уровню «муниципалитет в целом»",
         ),
         (lambda rules: rules[0].update(treshold=3), "«R01», поле «treshold»: неизвестное поле"),
         (
             lambda rules: rules[6].update(trigger="risk_high_list == 1"),
-            "«R07», поле «trigger»: «risk_high_list» — текст",
+            "«R07», поле «trigger» (условие срабатывания): «Факторы риска высокого уровня» — текст",
         ),
     ],
 )

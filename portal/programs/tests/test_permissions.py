@@ -40,6 +40,10 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "library M": lambda w: reverse("programs:library", args=[w["M"].pk]),
     "library M2": lambda w: reverse("programs:library", args=[w["M2"].pk]),
     "measure edit M": lambda w: reverse("programs:measure_edit", args=[w["M"].pk, "M01"]),
+    "measure new M": lambda w: reverse("programs:measure_new", args=[w["M"].pk]),
+    # the libraries are per region: R2's method centre edits R2's library through M2, never R's through M
+    "measure edit M2": lambda w: reverse("programs:measure_edit", args=[w["M2"].pk, "M01"]),
+    "measure new M2": lambda w: reverse("programs:measure_new", args=[w["M2"].pk]),
 }
 
 _VIEW_M = {
@@ -57,7 +61,8 @@ _VIEW_M = {
 _VIEW_R2 = {"programs S3", "risk S3", "step1 P3", "docx P3", "municipal M2", "library M2"}
 ALLOWED: dict[tuple[str, str], set[str]] = {
     ("coordinator", "M"): _VIEW_M | {"import M"},
-    ("method_centre", "M"): _VIEW_M | {"measure edit M"},
+    ("method_centre", "M"): _VIEW_M | {"measure edit M", "measure new M"},
+    ("method_centre", "M2"): _VIEW_R2 | {"measure edit M2", "measure new M2"},
     ("school_team", "S1"): {"programs S1", "risk S1", "step1 P", "step3 P", "step5 P", "preview P", "docx P"},
     ("region_viewer", "R"): _VIEW_M,
     # Regional roles: region R covers M (as its coordinator does); R2 covers only M2, its school S3 and P3.

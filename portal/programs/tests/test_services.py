@@ -197,15 +197,6 @@ def test_approve_publish_lock_and_new_version(program: Program) -> None:
     assert {"programs.program.approved", "programs.program.published", "programs.program.created"} <= actions
 
 
-def test_the_method_centre_edits_the_library_and_the_constructor_uses_it(program: Program) -> None:
-    m10 = Measure.objects.get(code="M10")
-    services.save_measure(m10, {"is_active": False}, by=None)
-    services.set_priorities(program, ["low_equipment"], by=None)
-    assert not program.measures.filter(code="M10").exists()
-    with pytest.raises(services.ProgramError, match="Неизвестные факторы риска: x"):
-        services.save_measure(Measure(code="N1"), {"risk_factors": ["x"]}, by=None)
-
-
 def test_import_reports_an_absurd_year_instead_of_failing(world: dict[str, Any], library: None) -> None:
     content = _xlsx([["S1", "1e400", "low_parent_involvement", "низкий", ""]])
     report = services.import_profiles(world["M"], content, filename="p.xlsx", by=None)

@@ -148,33 +148,3 @@ def test_the_import_page_lists_every_error(
     upload = SimpleUploadedFile("broken.xlsx", b"not excel")
     body = client.post(url, {"file": upload}).content.decode()
     assert "Файл broken.xlsx: не удалось прочитать как книгу Excel (.xlsx)." in body
-
-
-def test_the_method_centre_edits_a_library_measure(
-    client: Client, s1_data: dict[str, Any], user_with_role: Callable[..., Any]
-) -> None:
-    from portal.programs.models import Measure
-
-    client.force_login(user_with_role("method_centre", "M"))
-    url = reverse("programs:measure_edit", args=[s1_data["M"].pk, "M90"])
-    m = Measure.objects.get(code="M90")
-    data = {
-        "title": "Новая формулировка меры",
-        "description": m.description,
-        "risk_factors": m.risk_factors,
-        "directions": [str(d) for d in m.directions],
-        "responsible_role": m.responsible_role,
-        "timing_kind": m.timing_kind,
-        "expected_result": m.expected_result,
-        "evidence": m.evidence,
-        "levels": m.levels,
-        "priority": "2",
-        "is_active": "on",
-    }
-    assert client.post(url, data).status_code == 302
-    m.refresh_from_db()
-    assert (m.title, m.priority) == ("Новая формулировка меры", 2)
-    library = client.get(
-        reverse("programs:library", args=[s1_data["M"].pk]) + "?factor=low_parent_involvement"
-    )
-    assert "Новая формулировка меры" in library.content.decode()

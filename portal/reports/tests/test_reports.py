@@ -271,42 +271,6 @@ def test_anonymous_visitors_are_sent_to_login(client: Client, world: dict[str, A
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_the_method_centre_edits_the_rules_checked_as_a_whole(
-    client: Client,
-    world: dict[str, Any],
-    runs: dict[int, IdentificationRun],
-    user_with_role: Callable[..., Any],
-) -> None:
-    from opora.recommendations import RULES_FILE
-    from portal.audit.models import AuditEntry
-    from portal.reports.models import RuleBookVersion
-
-    url = reverse("reports:rules", args=[world["M"].pk])
-    client.force_login(user_with_role("coordinator", "M"))
-    assert client.get(url).status_code == 200  # reads the rules
-    assert (
-        client.post(url, {"text": "rules: []", "comment": "x"}).status_code == 404
-    )  # but does not edit them
-    client.force_login(user_with_role("method_centre", "M"))
-    text = RULES_FILE.read_text(encoding="utf-8")
-    # a near miss that fires is refused, naming the rule and the field; nothing is saved
-    broken = text.replace("near_miss: {std_residual: -1.0}", "near_miss: {std_residual: -1.5}")
-    page = client.post(url, {"text": broken, "comment": "порог R03"}).content.decode()
-    assert "правило «R03», поле «example.near_miss»: на этом примере правило срабатывает" in page
-    assert RuleBookVersion.objects.count() == 0
-    # R01 made less important: the school card follows the saved version
-    changed = text.replace(
-        "    importance: 1\n    text: >-\n      По результатам идентификации",
-        "    importance: 3\n    text: >-\n      По результатам идентификации",
-    )
-    assert changed != text
-    response = client.post(url, {"text": changed, "comment": "R01 — низкая важность"})
-    assert response.status_code == 302 and RuleBookVersion.objects.get().rules == 35
-    assert AuditEntry.objects.filter(action="reports.rules.saved").exists()
-    _report, found = school_card(world["S1"], 2024)
-    assert [r.rule for r in found] == ["R03", "R01"]  # R01 now importance 3, after R03 (importance 2)
-
-
 def test_facts_from_the_constructor_the_risk_profile_and_the_roadmaps(
     world: dict[str, Any], runs: dict[int, IdentificationRun]
 ) -> None:
