@@ -88,7 +88,9 @@ def write_sheet(ws: object, sheet: Sheet) -> None:
     for k in range(len(sheet.subjects)):
         first = len(lead) + k * len(metrics) + 1
         if len(metrics) > 1:
-            merge(f"{get_column_letter(first)}{header_row}:{get_column_letter(first + len(metrics) - 1)}{header_row}")
+            merge(
+                f"{get_column_letter(first)}{header_row}:{get_column_letter(first + len(metrics) - 1)}{header_row}"
+            )
     if sheet.number_row:
         append(list(range(1, len(top) + 1)))
     current = None
@@ -187,3 +189,68 @@ def small_report(*, year: int = 2023, style: str = "every_row", drift: bool = Fa
             total=40,
         ),
     ]
+
+
+ALL_SUBJECTS = (
+    "Русский язык",
+    "Математика профильная",
+    "Математика базовая",
+    "Физика",
+    "Химия",
+    "Информатика и ИКТ (КЕГЭ)",
+    "Биология",
+    "История",
+    "География",
+    "Обществознание",
+    "Литература",
+    "Английский язык",
+    "Английский язык (устный)",
+    "Немецкий язык",
+    "Немецкий язык (устный)",
+    "Французский язык",
+    "Французский язык (устный)",
+    "Китайский язык",
+    "Китайский язык (устный)",
+    "Иностранные языки",
+)
+
+
+def big_report(
+    n_schools: int, n_subjects: int = 20, *, seed: int = 1, municipalities: int = 30
+) -> list[SchoolRow]:
+    """``n_schools`` schools over ``municipalities`` municipalities, ``n_subjects`` subjects each (the bench's
+    1,000 × 20 × 5 report); about one subject in ten not sat («X»)."""
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n_schools):
+        values: dict[str, Values] = {}
+        for subject in ALL_SUBJECTS[:n_subjects]:
+            if rng.random() < 0.1:
+                values[subject] = None
+                continue
+            n = rng.randint(3, 120)
+            low = rng.randint(0, n // 5)
+            high = rng.randint(0, (n - low) // 3)
+            top = rng.randint(0, min(2, n - low - high))
+            mean = (
+                round(rng.uniform(3.0, 4.9), 2)
+                if subject == "Математика базовая"
+                else round(rng.uniform(35, 85), 2)
+            )
+            values[subject] = (
+                n,
+                low,
+                None if subject == "Математика базовая" else high,
+                None if subject == "Математика базовая" else top,
+                mean,
+            )
+        rows.append(
+            SchoolRow(
+                f"Управление образования администрации муниципального района «Район {i % municipalities + 1}»",
+                f'МБОУ "СОШ № {i // municipalities + 1} с. Село-{i % municipalities + 1}"',
+                values,
+            )
+        )
+    return rows

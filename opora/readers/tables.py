@@ -140,9 +140,12 @@ def read_results(
     defaults: Mapping[str, Any] | None = None,
     school_lookup: Mapping[str, str] | None = None,
     presets: Sequence[Any] = (),
+    sheet: str | None = None,
+    year: int | None = None,
 ) -> ReadOutcome:
     """School results in the canonical layout, a ФИС ОКО «Статистика по отметкам» table or a regional report
-    (layout ``report``: REPORT_SCHEMA rows naming schools, to be reconciled; ``presets``: saved mappings)."""
+    (layout ``report``: REPORT_SCHEMA rows naming schools, to be reconciled; ``presets``: saved mappings;
+    ``sheet``/``year``: the sheet and the year read from a report of several sheets)."""
     grid = load_grid(data, filename)
     if isinstance(grid, RowError):
         return ReadOutcome(None, [grid])
@@ -160,7 +163,9 @@ def read_results(
         # Schools named, not coded, subjects in blocks of columns: a regional report (opora/readers/reports.py).
         from opora.readers.reports import read_report
 
-        return read_report(data, filename=filename, defaults=defaults, presets=presets)
+        return read_report(
+            data, filename=filename, defaults=defaults, presets=presets, sheet=sheet, year=year
+        )
     outcome = parse_table(
         grid,
         RESULT_COLUMNS,
