@@ -159,7 +159,11 @@ def _municipalities(pending: PendingImport, frame: pl.DataFrame) -> list[Municip
         a.key: a.municipality
         for a in MunicipalityAlias.objects.filter(region=pending.region).select_related("municipality")
     }
-    counts = frame.group_by("municipality", maintain_order=True).len().rows()
+    counts = (
+        frame.group_by("municipality", maintain_order=True)
+        .agg(pl.struct("sheet", "row").n_unique().alias("rows"))
+        .rows()
+    )
     out = []
     for index, (text, rows) in enumerate(counts):
         text = text or ""
