@@ -297,6 +297,8 @@ def decide(analysis: Analysis, data: Mapping[str, str]) -> tuple[dict[str, str],
     allowed = {s.pk for m in _scope_municipalities(analysis.pending) for s in m.schools.all()}
     for s in analysis.questions:
         answer = (data.get(s.field) or "").strip()
+        if answer == "other" and (data.get(f"{s.field}-other") or "").isdigit():
+            answer = f"pk:{data[f'{s.field}-other']}"
         if (
             answer.startswith("pk:")
             and answer[3:].isdigit()
