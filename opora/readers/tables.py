@@ -163,9 +163,14 @@ def read_results(
         # Schools named, not coded, subjects in blocks of columns: a regional report (opora/readers/reports.py).
         from opora.readers.reports import read_report
 
-        return read_report(
+        report = read_report(
             data, filename=filename, defaults=defaults, presets=presets, sheet=sheet, year=year
         )
+        recognition = report.recognition
+        nothing = recognition is not None and not recognition.sheets and not recognition.skipped
+        if canonical is None or not nothing:
+            return report
+        # Our template with a column missing (e.g. «Код ОО»): name it, rather than «table not recognised».
     outcome = parse_table(
         grid,
         RESULT_COLUMNS,
