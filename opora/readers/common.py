@@ -266,6 +266,8 @@ def _number(text: str) -> float | None:
 
 def number(text: str) -> float | None:
     """A finite number from a cell's text (spaces, a decimal comma and a trailing % accepted), else None."""
+    if text.isdigit() and len(text) < 16 and text.isascii():
+        return float(text)  # the common case of a report's cells, without the regular expression
     return _number(text)
 
 
