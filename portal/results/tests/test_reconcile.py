@@ -80,7 +80,7 @@ def test_exact_names_match_silently_and_uncertain_ones_are_asked(region: dict[st
 def test_nothing_is_written_until_every_school_is_decided(region: dict[str, Any]) -> None:
     pending = _stage(region, _file(2023))
     analysis = reconcile.analyse(pending)
-    decisions, problems = reconcile.decide(analysis, {"school-1": f"pk:{region['lyceum'].pk}"})
+    _, problems = reconcile.decide(analysis, {"school-1": f"pk:{region['lyceum'].pk}"})
     assert (
         len(problems) == 1 and '«МБОУ "СОШ № 11 с.Волочаевка"»' in problems[0] and "строка 9" in problems[0]
     )
