@@ -236,7 +236,8 @@ def analyse(
         key = school_key(name)
         match = seen.get((municipality.pk, key))
         if match is not None:
-            match.rows.append((sheet or "", row))
+            if (sheet or "", row) not in match.rows:  # one row per school, several subjects
+                match.rows.append((sheet or "", row))
             continue
         match = SchoolMatch(len(seen), name, key, muni_text or "", municipality, [(sheet or "", row)])
         seen[(municipality.pk, key)] = match
