@@ -115,9 +115,11 @@ class Recognition:
         for s in self.sheets:
             how = "распознан" if s.source == "recognised" else f"по шаблону сопоставления «{s.source}»"
             subjects = ", ".join(_subject_label(c) for c in s.subjects)
+            first, last = s.header_rows
+            where = f"в строке {first}" if first == last else f"в строках {first}–{last}"
             out.append(
                 f"Лист «{s.sheet}»: {_PROCEDURE_LABELS.get(s.procedure, s.procedure)} {s.year}, заголовок "
-                f"в строках {s.header_rows[0]}–{s.header_rows[1]} ({how}); "
+                f"{where} ({how}); "
                 f"{count(len(s.subjects), 'предмет', 'предмета', 'предметов')} ({subjects}); "
                 f"{count(s.schools, 'школа', 'школы', 'школ')}; {count(s.rows, 'строка', 'строки', 'строк')}."
             )
