@@ -25,6 +25,11 @@ from portal.results.models import ImportBatch, ReferenceDataset
 from portal.schools.models import Municipality, School
 
 
+#: Stored result and risk columns (used by the synthetic region loader, portal/synthetic).
+RESULT_FIELDS = writing.RESULT_FIELDS
+RISK_FIELDS = writing.risk_fields()
+
+
 class ImportRejected(Exception):
     """The file cannot be imported; ``errors`` are Russian messages naming file, row, column and reason."""
 

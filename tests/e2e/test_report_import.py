@@ -113,5 +113,7 @@ def test_coordinator_reconciles_a_regional_report_and_next_year_needs_no_questio
     _upload(page, second)
     page.wait_for_selector(".msg--success")
     assert "Файл «ЕГЭ-2025.xlsx» загружен: 11 строк" in page.inner_text(".messages")
-    assert "Сопоставлены автоматически: 4 школы (по запомненным названиям — 2)" in page.inner_text(".messages")
+    assert "Сопоставлены автоматически: 4 школы (по запомненным названиям — 2)" in page.inner_text(
+        ".messages"
+    )
     assert AssessmentResult.objects.filter(year=2025).count() == 11
