@@ -425,6 +425,7 @@ def execute(
         with transaction.atomic():
             codes: dict[int, str] = {}
             schools: dict[str, School] = {}
+            remembered = 0
             for s in analysis.schools:
                 school = _decided(s, decisions)
                 if school is None and decisions.get(s.field) == NEW:
@@ -434,6 +435,7 @@ def execute(
                 codes[s.index] = school.code
                 schools[school.code] = school
                 if s.how != "exact" and s.how != "alias":
+                    remembered += 1
                     SchoolAlias.objects.update_or_create(
                         municipality=s.municipality,
                         key=s.key,
@@ -471,6 +473,8 @@ def execute(
                 audit={
                     "schools_created": sum(1 for v in decisions.values() if v == NEW),
                     "schools_skipped": sum(1 for v in decisions.values() if v == SKIP),
+                    "names_remembered": remembered,
+                    "schools_matched_silently": sum(1 for s in analysis.schools if s.school is not None),
                 },
             )
             pending.delete()

@@ -67,6 +67,20 @@ def handle_results_upload(
     )
     if outcome.layout != "report" and scope.municipality is not None:
         return None
+    if outcome.layout != "report":
+        return services._reject(
+            None,
+            ImportBatch.Kind.RESULTS,
+            filename,
+            services._sha(data),
+            [
+                f"Файл {filename}: на странице региона загружаются отчёты, где школы названы по строкам. Файл с "
+                "кодами школ (шаблон, ФИС ОКО) загрузите на странице «Данные» муниципалитета."
+            ],
+            [],
+            by=request.user,
+            region=scope.region,
+        )
     pending = reconcile.stage(
         region=scope.region,
         municipality=scope.municipality,

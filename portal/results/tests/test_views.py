@@ -274,3 +274,14 @@ def test_the_regional_coordinator_imports_a_report_for_the_whole_region(
     assert School.objects.filter(municipality=other).count() == 1
     batch = ImportBatch.objects.get(status="imported")
     assert batch.region == world["R"] and batch.municipality is None and batch.rows == 2
+
+
+def test_the_region_page_sends_a_coded_file_to_the_municipality_page(
+    client: Client, world: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    client.force_login(user_with_role("region_coordinator", "R"))
+    f = io.BytesIO("Код ОО,Процедура,Предмет,Класс,Год,Участников\nS1,ВПР,Русский язык,5,2023,20\n".encode())
+    f.name = "коды.csv"
+    response = client.post(reverse("results:region_data", args=[world["R"].pk]), {"file": f})
+    assert response.status_code == 200 and "на странице «Данные» муниципалитета" in response.content.decode()
+    assert ImportBatch.objects.get().status == "rejected" and not PendingImport.objects.exists()
