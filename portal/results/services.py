@@ -24,7 +24,6 @@ from portal.results import writing
 from portal.results.models import ImportBatch, ReferenceDataset
 from portal.schools.models import Municipality, School
 
-
 #: Stored result and risk columns (used by the synthetic region loader, portal/synthetic).
 RESULT_FIELDS = writing.RESULT_FIELDS
 RISK_FIELDS = writing.risk_fields()
