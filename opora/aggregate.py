@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from opora.errors import AnalyticsError
-from opora.schema import RESULTS_KEY, RESULTS_SCHEMA, STUDENT_SCHEMA
+from opora.schema import EGE_COUNTS, RESULTS_KEY, RESULTS_SCHEMA, STUDENT_SCHEMA
 
 __all__ = ["aggregate_students"]
 
@@ -48,7 +48,7 @@ def aggregate_students(students: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             pl.lit(None, dtype=pl.Date).alias("date"),
             *[
                 pl.lit(None, dtype=pl.Int32).alias(c)
-                for c in ("n_insufficient", "n_reduced", "n_basic", "n_advanced")
+                for c in ("n_insufficient", "n_reduced", "n_basic", "n_advanced", *EGE_COUNTS)
             ],
         )
         .select(RESULTS_SCHEMA.names())

@@ -151,6 +151,13 @@ def read_input(path: str | Path) -> tuple[str, pl.DataFrame]:
     """Read one input file and recognise it by its columns: results (long), context (wide), risk, students or
     an official list. Uses ``opora.readers`` when it exists, else polars on the canonical columns."""
     p = Path(path)
+    from opora.cli_read import (
+        report_input,
+    )  # a regional report naming schools (issue #15, docs/import-formats.md §7)
+
+    report = report_input(p)
+    if report is not None:
+        return "results", report
     raw = _read_table(p)
     try:
         kind = _kind_of(raw.columns)
@@ -423,6 +430,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     ide.add_argument("--no-progress", dest="progress", action="store_false", help="не показывать прогресс")
     ide.set_defaults(func=_cmd_identify)
+    from opora.cli_read import register as register_read
+
+    register_read(sub)
     syn = sub.add_parser("synth", help="синтетические данные")
     syn.add_argument("what", choices=("demo", "region"))
     syn.add_argument("--out", required=True, help="каталог для CSV-файлов")

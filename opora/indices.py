@@ -78,6 +78,9 @@ def _wide_statistics(results: pl.DataFrame, config: ResultsIndexConfig) -> pl.Da
         "n_insufficient",
         "n_reduced",
         "n_advanced",
+        "n_below_min",
+        "n_80_99",
+        "n_100",
         "mean_pct",
         "mean_score",
         "mean_mark",
@@ -88,6 +91,11 @@ def _wide_statistics(results: pl.DataFrame, config: ResultsIndexConfig) -> pl.Da
         frame = frame.filter(pl.col("procedure").is_in(list(config.procedures)))
     n = pl.col("n").cast(pl.Float64)
     is_kdr = pl.col("procedure") == "kdr"
+    # ЕГЭ from regional reports: below the minimum and 80+ points (methodology R1, «ЕГЭ»); marks otherwise.
+    ege_low = (pl.col("procedure") == "ege") & pl.col("n_below_min").is_not_null()
+    ege_high = (pl.col("procedure") == "ege") & (
+        pl.col("n_80_99").is_not_null() | pl.col("n_100").is_not_null()
+    )
     stats = {
         "mean_pct": pl.coalesce(
             pl.col("mean_pct").cast(pl.Float64),
@@ -95,9 +103,13 @@ def _wide_statistics(results: pl.DataFrame, config: ResultsIndexConfig) -> pl.Da
         ),
         "low_share": pl.when(is_kdr)
         .then((pl.col("n_insufficient") + pl.col("n_reduced")).cast(pl.Float64) * 100.0 / n)
+        .when(ege_low)
+        .then(pl.col("n_below_min").cast(pl.Float64) * 100.0 / n)
         .otherwise(pl.col("n_2").cast(pl.Float64) * 100.0 / n),
         "high_share": pl.when(is_kdr)
         .then(pl.col("n_advanced").cast(pl.Float64) * 100.0 / n)
+        .when(ege_high)
+        .then((pl.col("n_80_99").fill_null(0) + pl.col("n_100").fill_null(0)).cast(pl.Float64) * 100.0 / n)
         .otherwise((pl.col("n_4") + pl.col("n_5")).cast(pl.Float64) * 100.0 / n),
         "mean_mark": pl.col("mean_mark").cast(pl.Float64),
     }
@@ -119,8 +131,10 @@ def unit_statistics(results: pl.DataFrame, config: ResultsIndexConfig) -> pl.Dat
 
     - ``mean_pct``: mean primary score in % of the maximum; for ЕГЭ, when it is missing, the mean test score
       (a 100-point scale);
-    - ``low_share``: % of «2» (ВПР, ОГЭ; ЕГЭ: below the minimum), for КДР % of «недостаточный» + «пониженный»;
-    - ``high_share``: % of «4» + «5», for КДР % of «повышенный»;
+    - ``low_share``: % of «2» (ВПР, ОГЭ; ЕГЭ: below the minimum, ``n_below_min`` when given, else ``n_2``), for
+      КДР % of «недостаточный» + «пониженный»;
+    - ``high_share``: % of «4» + «5», for КДР % of «повышенный», for ЕГЭ with ``n_80_99``/``n_100`` given % of
+      80–100 points;
     - ``mean_mark``: mean mark.
 
     Returns columns ``school_id, procedure, subject, grade, year, group, n, statistic, value, sign``.

@@ -12,6 +12,7 @@ import polars as pl
 
 __all__ = [
     "CONTEXT_KEY",
+    "EGE_COUNTS",
     "KDR_LEVELS",
     "MARKS",
     "PROCEDURES",
@@ -19,6 +20,7 @@ __all__ = [
     "RESULTS_SCHEMA",
     "RISK_SCHEMA",
     "STUDENT_SCHEMA",
+    "conform_results",
 ]
 
 #: Assessment procedures, as codes. Russian labels are added at the edge (ВПР, ОГЭ, ЕГЭ, КДР).
@@ -26,6 +28,9 @@ PROCEDURES: Final = ("vpr", "oge", "ege", "kdr")
 
 #: Marks of the Russian five-point scale kept as counts in the results table.
 MARKS: Final = (2, 3, 4, 5)
+
+#: ЕГЭ counts of participants below the minimum score, with 80–99 and with 100 test points.
+EGE_COUNTS: Final = ("n_below_min", "n_80_99", "n_100")
 
 #: КДР result levels, from lowest to highest (недостаточный, пониженный, базовый, повышенный).
 KDR_LEVELS: Final = ("insufficient", "reduced", "basic", "advanced")
@@ -38,7 +43,10 @@ RESULTS_KEY: Final = ("school_id", "procedure", "subject", "grade", "year")
 #: for the autumn ВПР of 2020 and 2022); ``year`` is the calendar year of the sitting, ``date`` its date.
 #: Mark counts ``n_2``…``n_5`` are used for ВПР/ОГЭ/ЕГЭ (базовая математика), level counts ``n_insufficient``…
 #: ``n_advanced`` for КДР; ``mean_pct`` is the mean primary score in % of the maximum, ``mean_score`` the mean
-#: primary (ВПР, ОГЭ, КДР) or test (ЕГЭ) score, ``mean_mark`` the mean mark. Any of them may be null.
+#: primary (ВПР, ОГЭ, КДР) or test (ЕГЭ) score, ``mean_mark`` the mean mark. ЕГЭ adds ``n_below_min`` (did not
+#: reach the minimum score; for базовая математика: mark «2»), ``n_80_99`` (80–99 test points) and ``n_100``
+#: (100 points); базовая математика is marked on the five-point scale, so its mean is ``mean_mark``, not
+#: ``mean_score``. Any of them may be null.
 RESULTS_SCHEMA: Final = pl.Schema(
     {
         "school_id": pl.String,
@@ -57,6 +65,9 @@ RESULTS_SCHEMA: Final = pl.Schema(
         "n_reduced": pl.Int32,
         "n_basic": pl.Int32,
         "n_advanced": pl.Int32,
+        "n_below_min": pl.Int32,
+        "n_80_99": pl.Int32,
+        "n_100": pl.Int32,
         "mean_pct": pl.Float64,
         "mean_score": pl.Float64,
         "mean_mark": pl.Float64,
@@ -94,3 +105,14 @@ RISK_SCHEMA: Final = pl.Schema(
         "equipment_complete": pl.Boolean,
     }
 )
+
+
+def conform_results(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with exactly the RESULTS_SCHEMA columns, in order and type; a column it lacks (a file or a stored
+    set written before the column existed, e.g. the ЕГЭ counts) is added empty."""
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in RESULTS_SCHEMA.items()
+        if name not in frame.columns
+    ]
+    return frame.with_columns(missing).select(RESULTS_SCHEMA.names()).cast(RESULTS_SCHEMA)

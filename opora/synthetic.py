@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from opora.schema import RESULTS_SCHEMA, RISK_SCHEMA, STUDENT_SCHEMA
+from opora.schema import RISK_SCHEMA, STUDENT_SCHEMA, conform_results
 
 __all__ = [
     "DEMO_OFFICIAL_2023",
@@ -226,7 +226,7 @@ def _results(
         ]
         + [pl.col("mean_mark").fill_nan(None)]
     )
-    return frame.cast(RESULTS_SCHEMA).select(RESULTS_SCHEMA.names())
+    return conform_results(frame)
 
 
 def _context(

@@ -27,8 +27,10 @@ __all__ = [
     "RowError",
     "decode_text",
     "load_grid",
+    "load_grids",
     "never_raises",
     "norm",
+    "number",
     "parse_table",
     "shown",
 ]
@@ -65,6 +67,8 @@ class ReadOutcome:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     layout: str = ""
+    #: What a reader of several layouts recognised (opora.readers.reports.Recognition), for the user.
+    recognition: Any = None
 
     @property
     def ok(self) -> bool:
@@ -190,6 +194,28 @@ def _calamine_grids(data: bytes, filename: str) -> list[Grid] | RowError:
         )
 
 
+def load_grids(data: bytes, filename: str) -> list[Grid] | RowError:
+    """Every non-empty sheet of a CSV/XLSX/XLS/ODS file (a CSV is one sheet)."""
+    lower = filename.lower()
+    if not data:
+        return RowError(filename, None, None, None, "файл пустой.")
+    if lower.endswith(".csv") or lower.endswith(".txt"):
+        grid = _csv_grid(data, filename)
+        return grid if isinstance(grid, RowError) else [grid]
+    if lower.endswith(".xlsx") or lower.endswith(".xlsm"):
+        grids = _xlsx_grids(data, filename)
+    elif lower.endswith(".xls") or lower.endswith(".ods"):
+        grids = _calamine_grids(data, filename)
+    else:
+        return RowError(filename, None, None, None, "поддерживаются файлы CSV, XLSX, XLS и ODS.")
+    if isinstance(grids, RowError):
+        return grids
+    non_empty = [g for g in grids if any(any(c for c in cells) for _, cells in g.rows)]
+    if not non_empty:
+        return RowError(filename, None, None, None, "в файле нет данных: все листы пустые.")
+    return non_empty
+
+
 def load_grid(data: bytes, filename: str, *, wanted: Callable[[Grid], bool] | None = None) -> Grid | RowError:
     """The first sheet (or the first for which ``wanted`` is true) of a CSV/XLSX/XLS/ODS file."""
     lower = filename.lower()
@@ -236,6 +262,13 @@ def _number(text: str) -> float | None:
         return None
     value = float(cleaned.replace(",", "."))
     return value if math.isfinite(value) else None
+
+
+def number(text: str) -> float | None:
+    """A finite number from a cell's text (spaces, a decimal comma and a trailing % accepted), else None."""
+    if text.isdigit() and len(text) < 16 and text.isascii():
+        return float(text)  # the common case of a report's cells, without the regular expression
+    return _number(text)
 
 
 def to_int(text: str) -> tuple[Any, str | None]:

@@ -27,7 +27,7 @@ from opora.readers.common import (
     to_str,
 )
 from opora.readers.vocab import procedure_code, subject_code
-from opora.schema import RESULTS_SCHEMA, RISK_SCHEMA
+from opora.schema import RESULTS_SCHEMA, RISK_SCHEMA, conform_results
 
 __all__ = [
     "CONTEXT_VARIABLES",
@@ -81,6 +81,11 @@ RESULT_COLUMNS = (
     _count("n_reduced", "пониженный", "пониженный уровень"),
     _count("n_basic", "базовый", "базовый уровень"),
     _count("n_advanced", "повышенный", "повышенный уровень"),
+    _count(
+        "n_below_min", "не преодолели минимальный порог", "ниже минимального порога", "не преодолен min порог"
+    ),
+    _count("n_80_99", "80–99 баллов", "80-99 баллов", "высокобалльники 80-99 баллов"),
+    _count("n_100", "100 баллов", "получили 100 баллов"),
     Column("mean_pct", ("средний % выполнения", "средний процент выполнения"), to_float, low=0, high=100),
     Column(
         "mean_score",
@@ -102,6 +107,14 @@ def _check_counts(record: dict[str, Any]) -> list[tuple[str | None, str]]:
             problems.append(
                 (group[0], f"сумма по отметкам/уровням ({sum(values)}) не равна числу участников ({n}).")
             )
+    ege = [record[k] for k in ("n_below_min", "n_80_99", "n_100") if record.get(k) is not None]
+    if n is not None and sum(ege) > n:
+        problems.append(
+            (
+                "n_below_min",
+                f"не преодолели порог, 80–99 и 100 баллов вместе ({sum(ege)}) больше числа участников ({n}).",
+            )
+        )
     if n == 0:
         problems.append(("n", "число участников равно нулю: такую строку не нужно загружать."))
     return problems
@@ -112,7 +125,7 @@ def _finish_results(outcome: ReadOutcome) -> ReadOutcome:
         return outcome
     frame = outcome.frame.with_columns(pl.coalesce("grade_program", "grade").alias("grade_program"))
     return ReadOutcome(
-        frame.select(RESULTS_SCHEMA.names()).cast(RESULTS_SCHEMA),
+        conform_results(frame),
         outcome.errors,
         outcome.warnings,
         outcome.layout,
@@ -126,8 +139,13 @@ def read_results(
     filename: str,
     defaults: Mapping[str, Any] | None = None,
     school_lookup: Mapping[str, str] | None = None,
+    presets: Sequence[Any] = (),
+    sheet: str | None = None,
+    year: int | None = None,
 ) -> ReadOutcome:
-    """School results in the canonical layout, or a ФИС ОКО «Статистика по отметкам» table."""
+    """School results in the canonical layout, a ФИС ОКО «Статистика по отметкам» table or a regional report
+    (layout ``report``: REPORT_SCHEMA rows naming schools, to be reconciled; ``presets``: saved mappings;
+    ``sheet``/``year``: the sheet and the year read from a report of several sheets)."""
     grid = load_grid(data, filename)
     if isinstance(grid, RowError):
         return ReadOutcome(None, [grid])
@@ -140,6 +158,19 @@ def read_results(
             return ReadOutcome(None, [RowError(filename, None, None, None, f"форма загрузки: {problem}.")])
     if _looks_like_fis_oko(grid):
         return _finish_results(_read_fis_oko(grid, defaults or {}, school_lookup or {}))
+    canonical = find_header(grid, RESULT_COLUMNS)
+    if canonical is None or not any(c.name == "school_id" for c in canonical[1].values()):
+        # Schools named, not coded, subjects in blocks of columns: a regional report (opora/readers/reports.py).
+        from opora.readers.reports import read_report
+
+        report = read_report(
+            data, filename=filename, defaults=defaults, presets=presets, sheet=sheet, year=year
+        )
+        recognition = report.recognition
+        nothing = recognition is not None and not recognition.sheets and not recognition.skipped
+        if canonical is None or not nothing:
+            return report
+        # Our template with a column missing (e.g. «Код ОО»): name it, rather than «table not recognised».
     outcome = parse_table(
         grid,
         RESULT_COLUMNS,

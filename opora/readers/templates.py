@@ -37,6 +37,9 @@ RESULT_HEADERS = [
     ("Средний % выполнения", "Средний первичный балл в % от максимума, 0–100", "58,4"),
     ("Средний балл", "Средний первичный (ВПР, ОГЭ, КДР) или тестовый (ЕГЭ) балл", ""),
     ("Средняя отметка", "Средняя отметка, 2–5", "3,5"),
+    ("Не преодолели минимальный порог", "ЕГЭ: число участников ниже минимального балла", ""),
+    ("80–99 баллов", "ЕГЭ: число участников, набравших от 80 до 99 баллов", ""),
+    ("100 баллов", "ЕГЭ: число участников, набравших 100 баллов", ""),
 ]
 
 
@@ -78,9 +81,9 @@ def _bytes(wb: Workbook) -> bytes:
 def results_template_xlsx() -> bytes:
     wb, ws = _workbook(RESULT_HEADERS, "Результаты")
     subjects = wb.create_sheet("Предметы")
-    subjects.append(["Предмет", "Код"])
-    for code, names in SUBJECTS.items():
-        subjects.append([names[0].capitalize() if names[0] != names[0].upper() else names[0], code])
+    subjects.append(["Предмет"])
+    for names in SUBJECTS.values():
+        subjects.append([names[0][0].upper() + names[0][1:]])
     procedures = DataValidation(type="list", formula1='"ВПР,ОГЭ,ЕГЭ,КДР"', allow_blank=False)
     procedures.error, procedures.errorTitle = "Выберите ВПР, ОГЭ, ЕГЭ или КДР", "Процедура"
     ws.add_data_validation(procedures)  # type: ignore[attr-defined]
@@ -91,12 +94,17 @@ def results_template_xlsx() -> bytes:
     return _bytes(wb)
 
 
+#: Headers written with ё where the reader's alias (matched after ё→е) is spelt without it.
+_CONTEXT_LABELS = {"registered_share": "Состоят на учёте"}
+
+
 def context_template_xlsx(variables: Sequence[str] | None = None) -> bytes:
     names = list(variables) if variables else list(CONTEXT_VARIABLES)
     headers = [("Код ОО", "Код школы из реестра", "MNS-SOSH02"), ("Год", "Год данных", "2023")]
     for name in names:
-        label = CONTEXT_VARIABLES.get(name, (name,))[0]
-        label = label[0].upper() + label[1:]
+        label = _CONTEXT_LABELS.get(name) or CONTEXT_VARIABLES.get(name, (name,))[0]
+        # Abbreviations (ТЖС, ОВЗ) stay upper case; other names start with a capital letter.
+        label = label.upper() if len(label) <= 4 else label[0].upper() + label[1:]
         if name == "rural":
             headers.append((label, "да / нет", "нет"))
         elif name == "students":
@@ -125,6 +133,7 @@ def risk_template_xlsx() -> bytes:
 
 
 def students_template_csv() -> bytes:
-    header = "student_id,school_id,procedure,subject,grade,year,primary_score,max_score,mark\n"
-    example = "P-000123,MNS-SOSH02,ВПР,rus,5,2023,31,45,4\n"
-    return (header + example).encode("utf-8")
+    """Russian headers (the reader also takes the canonical names), one example row, UTF-8 with BOM for Excel."""
+    header = "Код участника;Код ОО;Процедура;Предмет;Класс;Год;Первичный балл;Максимальный балл;Отметка\n"
+    example = "P-000123;MNS-SOSH02;ВПР;Русский язык;5;2023;31;45;4\n"
+    return ("\ufeff" + header + example).encode("utf-8")

@@ -22,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 links.append(
                     (reverse("identification:region_runs", args=[a.region_id]), "Идентификация по региону")
                 )
+                if has_perm(user, "imports.run", a.region):
+                    links.append((reverse("results:region_data", args=[a.region_id]), "Данные региона"))
                 if has_perm(user, "audit.view", a.region):
                     links.append((reverse("audit:region_log", args=[a.region_id]), "Журнал изменений"))
             elif a.municipality is not None:

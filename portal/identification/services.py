@@ -22,7 +22,7 @@ from django.utils import timezone
 import opora
 from opora.config import IdentificationConfig
 from opora.errors import AnalyticsError
-from opora.schema import RESULTS_KEY, RESULTS_SCHEMA, RISK_SCHEMA
+from opora.schema import RESULTS_KEY, RESULTS_SCHEMA, RISK_SCHEMA, conform_results
 from portal.audit.services import actor, record
 from portal.identification.models import (
     IdentificationRun,
@@ -136,7 +136,7 @@ def reference_frames(reference: ReferenceDataset) -> tuple[pl.DataFrame, pl.Data
     context = pl.read_csv(
         io.BytesIO(bytes(reference.context_csv)), schema_overrides={"school_id": pl.String, "year": pl.Int16}
     )
-    return results.select(RESULTS_SCHEMA.names()).cast(dict(RESULTS_SCHEMA)), context
+    return conform_results(results), context  # a set stored before the ЕГЭ counts existed lacks them
 
 
 def data_version(*frames: pl.DataFrame) -> str:

@@ -24,12 +24,12 @@ class UploadForm(forms.Form):
         choices=[(k.value, k.label) for k in ImportBatch.Kind if k != ImportBatch.Kind.REFERENCE],
     )
     file = forms.FileField(
-        label="Файл", help_text="CSV (UTF-8 или Windows-1251, разделитель «,» или «;») или Excel."
-    )
-    replace = forms.BooleanField(
-        label="Заменить уже загруженные данные за эти годы",
-        required=False,
-        help_text="Без отметки повторная загрузка года отклоняется, чтобы данные не заменились случайно.",
+        label="Файл",
+        help_text=(
+            "CSV (UTF-8 или Windows-1251, разделитель «,» или «;») или Excel: шаблон, таблица ФИС ОКО или отчёт "
+            "министерства/ЦОКО, где школы названы по строкам. Если файл заменяет уже загруженные данные, сначала "
+            "будет показано, что изменится."
+        ),
     )
     procedure = forms.ChoiceField(
         label="Процедура (если её нет в файле)", choices=[("", "—"), *Procedure.choices], required=False
@@ -69,3 +69,26 @@ class ReferenceForm(forms.Form):
         f = self.cleaned_data["context_file"]
         _check_file(f)
         return f
+
+
+class ReportUploadForm(forms.Form):
+    """The region's upload: a report of the region's schools (named, not coded)."""
+
+    file = forms.FileField(
+        label="Файл",
+        help_text="Отчёт министерства, ЦОКО или РЦОИ по школам региона (XLSX или CSV), как он есть.",
+    )
+    procedure = forms.ChoiceField(
+        label="Процедура (если её нет в файле)", choices=[("", "—"), *Procedure.choices], required=False
+    )
+    year = forms.IntegerField(
+        label="Год (если его нет в файле)", required=False, min_value=2015, max_value=2035
+    )
+
+    def clean_file(self) -> object:
+        f = self.cleaned_data["file"]
+        _check_file(f)
+        return f
+
+    def defaults(self) -> dict[str, object]:
+        return {k: self.cleaned_data[k] for k in ("procedure", "year") if self.cleaned_data.get(k)}

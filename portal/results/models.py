@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from portal.schools.models import Municipality, School
+from portal.schools.models import Municipality, Region, School
 
 
 class Procedure(models.TextChoices):
@@ -29,9 +29,23 @@ class ImportBatch(models.Model):
     class Status(models.TextChoices):
         REJECTED = "rejected", "Отклонён (есть ошибки)"
         IMPORTED = "imported", "Загружен"
+        ABANDONED = "abandoned", "Отменён до загрузки"
 
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.CASCADE, related_name="import_batches", verbose_name="муниципалитет"
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="import_batches",
+        verbose_name="муниципалитет",
+        null=True,
+        blank=True,
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        related_name="import_batches",
+        verbose_name="регион (загрузка по региону)",
+        null=True,
+        blank=True,
     )
     kind = models.CharField("вид данных", max_length=20, choices=Kind.choices)
     filename = models.CharField("файл", max_length=255)
@@ -84,6 +98,9 @@ class AssessmentResult(models.Model):
     n_reduced = models.PositiveIntegerField("пониженный уровень", null=True, blank=True)
     n_basic = models.PositiveIntegerField("базовый уровень", null=True, blank=True)
     n_advanced = models.PositiveIntegerField("повышенный уровень", null=True, blank=True)
+    n_below_min = models.PositiveIntegerField("не преодолели минимальный порог", null=True, blank=True)
+    n_80_99 = models.PositiveIntegerField("80–99 баллов", null=True, blank=True)
+    n_100 = models.PositiveIntegerField("100 баллов", null=True, blank=True)
     mean_pct = models.FloatField("средний % выполнения", null=True, blank=True)
     mean_score = models.FloatField("средний балл", null=True, blank=True)
     mean_mark = models.FloatField("средняя отметка", null=True, blank=True)
@@ -208,3 +225,150 @@ class OfficialListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} {self.year} {self.category}"
+
+
+class ImportLock(models.Model):
+    """One row per (municipality, data, year[, procedure]) slice: an import locks the rows of the slices it writes
+    (``select_for_update``) so that two imports of the same slice run one after the other (issue #19, item 3)."""
+
+    key = models.CharField("срез данных", max_length=120, unique=True)
+
+    class Meta:
+        verbose_name = "блокировка загрузки"
+        verbose_name_plural = "блокировки загрузок"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class PendingImport(models.Model):
+    """An uploaded file waiting for the coordinator: names to reconcile, a mapping to mark or a replacement to
+    confirm. Nothing of it is in the data until it is imported; abandoning it leaves only an «отменён» record."""
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", verbose_name="регион")
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="муниципалитет",
+    )
+    kind = models.CharField("вид данных", max_length=20, choices=ImportBatch.Kind.choices)
+    filename = models.CharField("файл", max_length=255)
+    sha256 = models.CharField("контрольная сумма", max_length=64)
+    data = models.BinaryField("содержимое файла")
+    defaults = models.JSONField("значения из формы загрузки", default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="загрузил",
+    )
+    created_at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "файл, ожидающий загрузки"
+        verbose_name_plural = "файлы, ожидающие загрузки"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class SchoolAlias(models.Model):
+    """A school's name as a report file writes it, confirmed by a coordinator: matched silently next time.
+
+    ``key`` is the folded name (opora.readers.names.school_key); ``municipality`` is the municipality the file's
+    row named, since «СОШ № 1» exists in many municipalities.
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="school_aliases",
+        verbose_name="муниципалитет в файле",
+    )
+    key = models.CharField("название (нормализованное)", max_length=400)
+    text = models.CharField("название в файле", max_length=500)
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="aliases", verbose_name="школа")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="подтвердил",
+    )
+    created_at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "название школы в файлах"
+        verbose_name_plural = "названия школ в файлах"
+        constraints = [models.UniqueConstraint(fields=["municipality", "key"], name="one_school_alias")]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.school}"
+
+
+class MunicipalityAlias(models.Model):
+    """A municipality as a report file writes it (often its education authority's name), confirmed once."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="municipality_aliases", verbose_name="регион"
+    )
+    key = models.CharField("название (нормализованное)", max_length=400)
+    text = models.CharField("название в файле", max_length=500)
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="aliases", verbose_name="муниципалитет"
+    )
+
+    class Meta:
+        verbose_name = "название муниципалитета в файлах"
+        verbose_name_plural = "названия муниципалитетов в файлах"
+        constraints = [models.UniqueConstraint(fields=["region", "key"], name="one_municipality_alias")]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.municipality}"
+
+
+class MappingPreset(models.Model):
+    """A coordinator's mapping of a report layout the reader does not recognise: which header rows, which column
+    is the school, the municipality, each subject block and each metric (opora.readers.layout.Layout). Applied
+    automatically to a file whose header rows have the same ``signature``. A preset without a municipality belongs
+    to the whole region (edited by the regional coordinator)."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="mapping_presets", verbose_name="регион"
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mapping_presets",
+        verbose_name="муниципалитет",
+    )
+    name = models.CharField("название", max_length=200)
+    signature = models.CharField("отпечаток заголовка", max_length=64)
+    mapping = models.JSONField("сопоставление")
+    header = models.JSONField("строки заголовка (как в файле)", default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="автор",
+    )
+    updated_at = models.DateTimeField("изменён", auto_now=True)
+
+    class Meta:
+        verbose_name = "шаблон сопоставления"
+        verbose_name_plural = "шаблоны сопоставления"
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,43 +1,32 @@
 """Imports: read a whole file with the core's readers, validate against the registry, then write once.
 
 Nothing is written when a file has any error: the batch is kept as «отклонён» with every error, so the coordinator
-sees what to fix. Re-importing a year that already has data needs an explicit «заменить» and replaces exactly the
-(year[, procedure]) slices the file contains, in one transaction.
+sees what to fix. A file that would replace stored rows needs an explicit replacement (the web form shows the
+preview — rows added, replaced, unchanged — and asks to confirm) and replaces only the rows of the schools in the
+file, for the (year[, procedure]) slices it contains, in one transaction (portal/results/writing.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import transaction
 
 from opora import readers
-from opora.schema import RESULTS_SCHEMA
+from opora.plural import ROW, count
 from portal.audit.services import actor, record
 from portal.lib.personal_data import student_names_problem
 from portal.lib.uploads import data_import_problem
-from portal.results.models import (
-    AssessmentResult,
-    ContextValue,
-    ImportBatch,
-    OfficialListEntry,
-    ReferenceDataset,
-    RiskInput,
-)
+from portal.results import writing
+from portal.results.models import ImportBatch, ReferenceDataset
 from portal.schools.models import Municipality, School
 
-RESULT_FIELDS = [name for name in RESULTS_SCHEMA.names() if name != "school_id"]
-RISK_FIELDS = [
-    "staff_vacancies",
-    "internet_mbps",
-    "share_category_first_highest",
-    "share_trained_3y",
-    "equipment_complete",
-]
+#: Stored result and risk columns (used by the synthetic region loader, portal/synthetic).
+RESULT_FIELDS = writing.RESULT_FIELDS
+RISK_FIELDS = writing.risk_fields()
 
 
 class ImportRejected(Exception):
@@ -50,13 +39,21 @@ class ImportRejected(Exception):
 
 @dataclass
 class ImportReport:
-    batch: ImportBatch
+    """The outcome of an import: a batch (imported or rejected), or — when ``confirm`` was asked and the file
+    replaces stored rows — no batch yet and the ``preview`` of what it would change."""
+
+    batch: ImportBatch | None
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    preview: writing.Preview | None = None
 
     @property
     def ok(self) -> bool:
-        return self.batch.status == ImportBatch.Status.IMPORTED
+        return self.batch is not None and self.batch.status == ImportBatch.Status.IMPORTED
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.batch is None and self.preview is not None
 
 
 def import_file(
@@ -68,43 +65,126 @@ def import_file(
     by: Any,
     replace: bool = False,
     defaults: dict[str, Any] | None = None,
+    confirm: bool = False,
+    expected: str | None = None,
 ) -> ImportReport:
-    """Validate ``data`` as a whole and write it in one transaction, or write nothing and keep the errors."""
+    """Validate ``data`` as a whole and write it in one transaction, or write nothing and keep the errors.
+
+    Rows already stored for the file's schools and slices are replaced only with ``replace``; with ``confirm``
+    (the web form) a file that would replace stored rows writes nothing and returns the preview to confirm, and
+    the confirmed import passes the preview's fingerprint as ``expected``: if another import changed those rows
+    meanwhile, it is refused. Only the schools in the file are replaced, never other schools' rows.
+    """
     schools = {s.code: s for s in School.objects.filter(municipality=municipality)}
     warnings: list[str] = []
     try:
         if problem := data_import_problem(data, filename) or student_names_problem(kind, data, filename):
             raise ImportRejected([problem])
-        frame, warnings = _read(kind, data, filename=filename, schools=schools, defaults=defaults)
+        frame, warnings, layout = _read(kind, data, filename=filename, schools=schools, defaults=defaults)
         _check_schools(frame, schools, filename)
-        with transaction.atomic():
-            batch = ImportBatch.objects.create(
-                municipality=municipality,
-                kind=kind,
-                filename=_printable(filename)[:255],
-                sha256=_sha(data),
-                uploaded_by=actor(by),
-                status=ImportBatch.Status.IMPORTED,
-                years=sorted({int(y) for y in frame["year"].unique()}),
-                warnings=[_printable(w) for w in warnings[:200]],
-                layout="",
-            )
-            replaced = _write(kind, batch, frame, schools, replace=replace, filename=filename)
-            batch.rows, batch.replaced = frame.height, replaced
-            batch.save(update_fields=["rows", "replaced"])
-            record(
-                batch,
-                "results.batch.imported",
-                by=by,
-                data={"kind": kind, "rows": frame.height, "replaced": replaced, "years": batch.years},
-            )
-        return ImportReport(batch, warnings=warnings)
+        return write_frame(
+            kind,
+            frame,
+            schools,
+            municipality=municipality,
+            filename=filename,
+            digest=_sha(data),
+            by=by,
+            replace=replace,
+            confirm=confirm,
+            expected=expected,
+            warnings=warnings,
+            layout=layout,
+        )
     except ImportRejected as rejected:
         return _reject(municipality, kind, filename, _sha(data), rejected.errors, warnings, by=by)
 
 
+def write_frame(
+    kind: str,
+    frame: pl.DataFrame,
+    schools: dict[str, School],
+    *,
+    municipality: Municipality | None,
+    filename: str,
+    digest: str,
+    by: Any,
+    replace: bool,
+    confirm: bool = False,
+    expected: str | None = None,
+    warnings: list[str] | None = None,
+    layout: str = "",
+    region: Any = None,
+    source: str = "",
+    audit: dict[str, Any] | None = None,
+) -> ImportReport:
+    """Write a validated frame (``school_id`` = codes of ``schools``) under the lock of its slices; raises
+    ImportRejected. ``region``: an import for a whole region (one batch, schools of several municipalities)."""
+    warnings = warnings or []
+    used = {str(c) for c in frame["school_id"].unique().to_list()}
+    ids = {code: schools[code].pk for code in used}
+    with transaction.atomic():
+        municipality_ids = {schools[c].municipality_id for c in used} or (
+            {municipality.pk} if municipality else set()
+        )
+        writing.lock(municipality_ids, kind, writing.slices_of(kind, frame))
+        stored = writing.existing(kind, frame, list(ids.values()), municipality=municipality)
+        preview = writing.preview(kind, frame, stored, ids)
+        labels = ", ".join(preview.slices)
+        if expected is not None and preview.fingerprint != expected:
+            raise ImportRejected(
+                [
+                    f"Файл {filename}: пока вы смотрели, что изменится, данные этих школ за {labels} изменила другая "
+                    "загрузка, поэтому ничего не записано. Загрузите файл снова — вы увидите, что изменится теперь."
+                ]
+            )
+        if preview.touches_existing and not replace:
+            if confirm:
+                return ImportReport(None, warnings=warnings, preview=preview)
+            raise ImportRejected(
+                [
+                    f"Файл {filename}: за {labels} у школ из файла уже загружены данные "
+                    f"({count(preview.replaced + preview.unchanged + preview.removed, ROW)}). Чтобы заменить их "
+                    "этим файлом, подтвердите замену (в API — параметр replace)."
+                ]
+            )
+        batch = ImportBatch.objects.create(
+            municipality=municipality,
+            region=region,
+            kind=kind,
+            filename=_printable(filename)[:255],
+            sha256=digest,
+            uploaded_by=actor(by),
+            status=ImportBatch.Status.IMPORTED,
+            years=sorted({int(y) for y in frame["year"].unique()}),
+            warnings=[_printable(w) for w in warnings[:200]],
+            layout=layout,
+        )
+        replaced = stored.delete()[0]
+        writing.insert(kind, batch, frame, schools, source=source)
+        batch.rows, batch.replaced = frame.height, replaced
+        batch.save(update_fields=["rows", "replaced"])
+        record(
+            batch,
+            "results.batch.imported",
+            by=by,
+            data={
+                "kind": kind,
+                "rows": frame.height,
+                "replaced": replaced,
+                "years": batch.years,
+                "added": preview.added,
+                "changed": preview.replaced,
+                "unchanged": preview.unchanged,
+                "removed": preview.removed,
+                **(audit or {}),
+            },
+        )
+    return ImportReport(batch, warnings=warnings, preview=preview)
+
+
 def _reject(
-    municipality: Municipality,
+    municipality: Municipality | None,
     kind: str,
     filename: str,
     digest: str,
@@ -112,19 +192,23 @@ def _reject(
     warnings: list[str],
     *,
     by: Any,
+    region: Any = None,
+    status: str = ImportBatch.Status.REJECTED,
 ) -> ImportReport:
-    """Keep a rejected upload with its errors (nothing else is written) and log the rejection."""
+    """Keep a rejected (or abandoned) upload with its errors (nothing else is written) and log it."""
     batch = ImportBatch.objects.create(
         municipality=municipality,
+        region=region,
         kind=kind,
         filename=_printable(filename)[:255],
         sha256=digest,
         uploaded_by=actor(by),
-        status=ImportBatch.Status.REJECTED,
+        status=status,
         errors=[_printable(e) for e in errors[:500]],
         warnings=[_printable(w) for w in warnings[:200]],
     )
-    record(batch, "results.batch.rejected", by=by, data={"kind": kind, "errors": len(errors)})
+    action = "results.batch.abandoned" if status == ImportBatch.Status.ABANDONED else "results.batch.rejected"
+    record(batch, action, by=by, data={"kind": kind, "errors": len(errors)})
     return ImportReport(batch, errors=errors, warnings=warnings)
 
 
@@ -140,7 +224,7 @@ def _sha(data: bytes) -> str:
 
 def _read(
     kind: str, data: bytes, *, filename: str, schools: dict[str, School], defaults: dict[str, Any] | None
-) -> tuple[pl.DataFrame, list[str]]:
+) -> tuple[pl.DataFrame, list[str], str]:
     if kind == ImportBatch.Kind.RESULTS:
         lookup = {s.short_name: code for code, s in schools.items()} | {
             s.name: code for code, s in schools.items()
@@ -161,9 +245,17 @@ def _read(
             [str(e) for e in outcome.errors] or [f"Файл {filename}: не удалось прочитать данные."]
         )
     frame = outcome.frame
+    if outcome.layout == "report":
+        # Schools named, not coded: the web page reconciles them (portal/results/reconcile.py).
+        raise ImportRejected(
+            [
+                f"Файл {filename}: это отчёт, где школы названы, а не указаны кодами. Загрузите его на странице "
+                "«Данные» — там названия сопоставляются со школами реестра."
+            ]
+        )
     if frame.height == 0:
         raise ImportRejected([f"Файл {filename}: в файле нет строк с данными."])
-    return frame, warnings
+    return frame, warnings, outcome.layout
 
 
 def _check_schools(frame: pl.DataFrame, schools: dict[str, School], filename: str) -> None:
@@ -176,103 +268,6 @@ def _check_schools(frame: pl.DataFrame, schools: dict[str, School], filename: st
             [
                 f"Файл {filename}, столбец «Код ОО»: коды {shown} не найдены среди школ муниципалитета. "
                 "Проверьте коды в карточках школ или загрузите региональный набор для модели отдельно."
-            ]
-        )
-
-
-def _write(
-    kind: str,
-    batch: ImportBatch,
-    frame: pl.DataFrame,
-    schools: dict[str, School],
-    *,
-    replace: bool,
-    filename: str,
-) -> int:
-    school_ids = [s.pk for s in schools.values()]
-    if kind in (ImportBatch.Kind.RESULTS, ImportBatch.Kind.STUDENTS):
-        slices = frame.select("year", "procedure").unique().sort("year", "procedure").rows()
-        existing = AssessmentResult.objects.none()
-        for year, procedure in slices:
-            existing = existing | AssessmentResult.objects.filter(
-                school_id__in=school_ids, year=year, procedure=procedure
-            )
-        _guard_replace(existing.count(), replace, [f"{p.upper()} {y}" for y, p in slices], filename)
-        replaced = existing.delete()[0]
-        _insert_results(batch, frame, schools)
-        return replaced
-    years = sorted({int(y) for y in frame["year"].unique()})
-    if kind == ImportBatch.Kind.CONTEXT:
-        existing_ctx = ContextValue.objects.filter(school_id__in=school_ids, year__in=years)
-        _guard_replace(existing_ctx.count(), replace, [str(y) for y in years], filename)
-        replaced = existing_ctx.delete()[0]
-        variables = [c for c in frame.columns if c not in ("school_id", "year")]
-        ContextValue.objects.bulk_create(
-            (
-                ContextValue(
-                    batch=batch,
-                    school=schools[row["school_id"]],
-                    year=row["year"],
-                    variable=v,
-                    value=float(row[v]),
-                )
-                for row in frame.iter_rows(named=True)
-                for v in variables
-                if row[v] is not None
-            ),
-            batch_size=2000,
-        )
-        return replaced
-    if kind == ImportBatch.Kind.RISK:
-        existing_risk = RiskInput.objects.filter(school_id__in=school_ids, year__in=years)
-        _guard_replace(existing_risk.count(), replace, [str(y) for y in years], filename)
-        replaced = existing_risk.delete()[0]
-        RiskInput.objects.bulk_create(
-            RiskInput(
-                batch=batch,
-                school=schools[row["school_id"]],
-                year=row["year"],
-                **{k: row.get(k) for k in RISK_FIELDS},
-            )
-            for row in frame.iter_rows(named=True)
-        )
-        return replaced
-    raise ValueError(kind)
-
-
-def _insert_results(batch: ImportBatch, frame: pl.DataFrame, schools: dict[str, School]) -> None:
-    """Insert the validated rows without model instances: COPY on PostgreSQL, executemany elsewhere.
-
-    The frame is already checked (ranges, known schools, one row per key), so the ORM's per-value preparation —
-    90 % of the time of ``bulk_create`` for the 63,000 school rows of a 10 M-row student file — is skipped.
-    """
-    meta = AssessmentResult._meta
-    fields = [f for f in RESULT_FIELDS if f in frame.columns]
-    columns = ["batch_id", "school_id", *(meta.get_field(f).column for f in fields)]
-    ids = {code: school.pk for code, school in schools.items()}
-    rows = frame.select(
-        pl.lit(batch.pk, dtype=pl.Int64).alias("batch_id"),
-        pl.col("school_id").replace_strict(ids, return_dtype=pl.Int64),
-        *fields,
-    ).rows()
-    table = connection.ops.quote_name(meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-
-
-def _guard_replace(count: int, replace: bool, slices: Iterable[str], filename: str) -> None:
-    if count and not replace:
-        raise ImportRejected(
-            [
-                f"Файл {filename}: за {', '.join(slices)} уже загружены данные ({count} строк). "
-                "Чтобы заменить их этим файлом, отметьте «Заменить уже загруженные данные за эти годы» и загрузите снова."
             ]
         )
 
@@ -328,46 +323,33 @@ def import_official_list(
     by: Any,
     source: str = "",
     year: int | None = None,
+    replace: bool = True,
+    confirm: bool = False,
+    expected: str | None = None,
 ) -> ImportReport:
-    """Load an official list (school code, year, category code) to compare with our classification."""
+    """Load an official list (school code, year, category code) to compare with our classification; a list
+    replaces the municipality's list of its years (with ``confirm``: after the preview)."""
     schools = {s.code: s for s in School.objects.filter(municipality=municipality)}
-    if problem := data_import_problem(data, filename):
-        return _reject(municipality, ImportBatch.Kind.OFFICIAL, filename, _sha(data), [problem], [], by=by)
-    outcome = readers.read_official_list(data, filename=filename, year=year)
-    errors = [str(e) for e in outcome.errors]
-    frame = outcome.frame
-    if not errors and frame is not None:
-        try:
-            _check_schools(frame, schools, filename)
-        except ImportRejected as rejected:
-            errors = rejected.errors
-    if errors or frame is None:
-        return _reject(municipality, ImportBatch.Kind.OFFICIAL, filename, _sha(data), errors, [], by=by)
-    years = sorted({int(y) for y in frame["year"].unique()})
-    with transaction.atomic():
-        batch = ImportBatch.objects.create(
+    kind = ImportBatch.Kind.OFFICIAL
+    try:
+        if problem := data_import_problem(data, filename):
+            raise ImportRejected([problem])
+        outcome = readers.read_official_list(data, filename=filename, year=year)
+        if outcome.errors or outcome.frame is None:
+            raise ImportRejected([str(e) for e in outcome.errors] or [f"Файл {filename}: нет строк."])
+        _check_schools(outcome.frame, schools, filename)
+        return write_frame(
+            kind,
+            outcome.frame,
+            schools,
             municipality=municipality,
-            kind=ImportBatch.Kind.OFFICIAL,
-            filename=_printable(filename)[:255],
-            sha256=_sha(data),
-            status=ImportBatch.Status.IMPORTED,
-            years=years,
-            rows=frame.height,
-            uploaded_by=actor(by),
+            filename=filename,
+            digest=_sha(data),
+            by=by,
+            replace=replace and not confirm,
+            confirm=confirm,
+            expected=expected,
+            source=source,
         )
-        replaced = OfficialListEntry.objects.filter(municipality=municipality, year__in=years).delete()[0]
-        OfficialListEntry.objects.bulk_create(
-            OfficialListEntry(
-                municipality=municipality,
-                batch=batch,
-                school=schools[row["school_id"]],
-                year=row["year"],
-                category=row["category"],
-                source=source,
-            )
-            for row in frame.iter_rows(named=True)
-        )
-        batch.replaced = replaced
-        batch.save(update_fields=["replaced"])
-        record(batch, "results.batch.imported", by=by, data={"kind": "official", "rows": frame.height})
-    return ImportReport(batch)
+    except ImportRejected as rejected:
+        return _reject(municipality, kind, filename, _sha(data), rejected.errors, [], by=by)

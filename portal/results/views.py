@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from opora.plural import ROW, count
 from opora.readers import templates as file_templates
 from portal.lib.access import get_for
-from portal.results import services
+from portal.results import services, views_report
 from portal.results.forms import ReferenceForm, UploadForm
-from portal.results.models import AssessmentResult, ContextValue, ImportBatch, ReferenceDataset, RiskInput
+from portal.results.models import (
+    AssessmentResult,
+    ContextValue,
+    ImportBatch,
+    PendingImport,
+    ReferenceDataset,
+    RiskInput,
+)
 from portal.schools.models import Municipality
 
 
@@ -33,46 +42,59 @@ def data(request: HttpRequest, pk: int) -> HttpResponse:
                 context=(c.name, c.read()),
                 by=request.user,
             )
-            if report.ok:
-                messages.success(request, f"Региональный набор загружен: {report.batch.rows} строк.")
+            if report.ok and report.batch is not None:
+                messages.success(request, f"Региональный набор загружен: {count(report.batch.rows, ROW)}.")
                 return redirect("results:data", pk=pk)
     elif request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             kind = form.cleaned_data["kind"]
-            if kind == ImportBatch.Kind.OFFICIAL:
+            content = upload.read()
+            scope = views_report.Scope(request, "m", pk)
+            if kind == ImportBatch.Kind.RESULTS:
+                handled = views_report.handle_results_upload(
+                    request, scope, content, upload.name, form.defaults()
+                )
+                if isinstance(handled, HttpResponse):
+                    return handled
+                report = handled
+            if report is None and kind == ImportBatch.Kind.OFFICIAL:
                 report = services.import_official_list(
                     municipality,
-                    upload.read(),
+                    content,
                     filename=upload.name,
                     by=request.user,
                     year=form.cleaned_data.get("year"),
+                    confirm=True,
                 )
-            else:
+            elif report is None:
                 report = services.import_file(
                     municipality,
                     kind,
-                    upload.read(),
+                    content,
                     filename=upload.name,
                     by=request.user,
-                    replace=form.cleaned_data["replace"],
                     defaults=form.defaults(),
+                    confirm=True,
+                )
+            if report.needs_confirmation:
+                return views_report.stage_replacement(
+                    request, scope, kind, content, upload.name, form.defaults()
                 )
             if report.ok:
-                replaced = f", заменено строк: {report.batch.replaced}" if report.batch.replaced else ""
-                messages.success(
-                    request, f"Файл «{upload.name}» загружен: {report.batch.rows} строк{replaced}."
-                )
-                for w in report.warnings[:10]:
-                    messages.warning(request, w)
+                views_report._done(request, upload.name, report, [])
                 return redirect("results:data", pk=pk)
     context = {
         "municipality": municipality,
         "form": form,
         "reference_form": reference_form,
         "report": report,
-        "batches": ImportBatch.objects.filter(municipality=municipality).select_related("uploaded_by")[:30],
+        "batches": ImportBatch.objects.filter(
+            Q(municipality=municipality) | Q(region=municipality.region, municipality=None)
+        ).select_related("uploaded_by")[:30],
+        "pending_imports": PendingImport.objects.filter(municipality=municipality).defer("data"),
+        "presets_url": reverse("results:presets", args=["m", municipality.pk]),
         "results_summary": AssessmentResult.objects.filter(school__municipality=municipality)
         .values("year", "procedure")
         .annotate(rows=Count("id"), schools=Count("school", distinct=True))

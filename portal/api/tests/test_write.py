@@ -130,8 +130,9 @@ def test_reloading_a_year_needs_replace(call: Call, tokens: dict[str, str]) -> N
     assert again.status_code == 422 and "уже загружены данные" in again.json()["errors"][0]["reason"]
     assert AssessmentResult.objects.count() == 3
     replaced = call("POST", f"{BASE}/results", tokens["M"], json_body={"rows": RESULTS[:1], "replace": True})
-    assert replaced.status_code == 201 and replaced.json()["replaced"] == 3
-    assert AssessmentResult.objects.count() == 1
+    # Only the file's school (S1: its two rows of ВПР 2023) is replaced; S2's row stays (issue #17).
+    assert replaced.status_code == 201 and replaced.json()["replaced"] == 2
+    assert AssessmentResult.objects.count() == 2
 
 
 def test_context_risk_and_student_rows(call: Call, tokens: dict[str, str]) -> None:

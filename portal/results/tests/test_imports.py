@@ -80,7 +80,7 @@ def test_reimporting_a_year_needs_an_explicit_replace(
     assert services.import_file(municipality, "risk", data, filename="risk.csv", by=None).ok
     again = services.import_file(municipality, "risk", data, filename="risk.csv", by=None)
     assert not again.ok
-    assert "уже загружены данные" in again.errors[0] and "Заменить" in again.errors[0]
+    assert "уже загружены данные" in again.errors[0] and "подтвердите замену" in again.errors[0]
     assert RiskInput.objects.count() == 39
     replaced = services.import_file(municipality, "risk", data, filename="risk.csv", by=None, replace=True)
     assert replaced.ok and replaced.batch.replaced == 39
