@@ -1,10 +1,13 @@
-"""Pages of the school registry: home redirect, region, municipality dashboard, school card and edit."""
+"""Overview pages above the base apps: home redirect, region dashboard, municipality dashboard, school home.
+
+They gather what the apps know (identification, monitoring, roadmap, programs); the base app ``portal.schools``
+keeps only its own edit form (``portal.schools.edit_views``) and imports nothing above it.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +22,7 @@ from portal.audit.models import AuditEntry
 from portal.identification.services import latest_published
 from portal.lib.access import get_for
 from portal.lib.collation import ordered_by_name
-from portal.schools import region_dashboard, services
-from portal.schools.forms import SchoolForm
+from portal.overview import region_dashboard
 from portal.schools.models import Municipality, Region, School
 
 
@@ -38,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(schools[0])
     return render(
         request,
-        "schools/home.html",
+        "overview/home.html",
         {"municipalities": ordered_by_name(municipalities_visible_to(request.user).select_related("region"))},
     )
 
@@ -73,7 +75,7 @@ def region(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": region_dashboard.bar_chart_svg(rows, metric) if rows else "",
         "can_run": has_perm(request.user, "region.identification.run", obj),
     }
-    return render(request, "schools/region.html", context)
+    return render(request, "overview/region.html", context)
 
 
 @login_required
@@ -111,7 +113,7 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
         "kinds": _kind_counts(obj),
     }
     template = (
-        "schools/_school_table.html" if request.headers.get("HX-Request") else "schools/municipality.html"
+        "overview/_school_table.html" if request.headers.get("HX-Request") else "overview/municipality.html"
     )
     return render(request, template, context)
 
@@ -139,16 +141,4 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
         "can_view_municipality": has_perm(request.user, "municipality.view", obj.municipality),
         "history": AuditEntry.objects.filter(school=obj)[:10] if can_see_log else None,
     }
-    return render(request, "schools/school.html", context)
-
-
-@login_required
-def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_for(request, School, "school.edit", pk=pk)
-    form = SchoolForm(request.POST or None, instance=School.objects.get(pk=obj.pk))
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.update_school(obj, changes, by=request.user)
-        messages.success(request, "Сведения о школе сохранены." if changes else "Изменений нет.")
-        return redirect(obj)
-    return render(request, "schools/school_edit.html", {"school": obj, "form": form})
+    return render(request, "overview/school.html", context)
