@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from opora import constructor
+from opora import constructor, risk_explain
 from opora import measures_catalogue as catalogue
 from portal.audit.services import record, snapshot
 from portal.identification.services import latest_published
@@ -181,6 +181,20 @@ def library() -> catalogue.MeasuresLibrary:
 
 def factor_titles() -> dict[str, str]:
     return dict(RiskFactor.objects.values_list("code", "title"))
+
+
+def rule_words() -> dict[str, str]:
+    """factor code → how its level is computed from data, in Russian (factors without a data rule are absent)."""
+    return {
+        code: risk_explain.describe_rule(f.data_rule)
+        for code, f in catalogue.builtin_library().risk_factors.items()
+        if f.data_rule is not None
+    }
+
+
+def input_facts(school: School, year: int) -> list[str]:
+    """The school's municipal risk data of a year as Russian phrases («скорость Интернета 20 Мбит/с»)."""
+    return [risk_explain.input_fact(name, value) for name, value in risk_inputs(school, year).items()]
 
 
 # --------------------------------------------------------------------------------------------- school data

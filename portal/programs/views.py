@@ -86,7 +86,7 @@ def school_programs(request: HttpRequest, school_pk: int) -> HttpResponse:
             "programs": Program.objects.filter(school=school).order_by("kind", "-version"),
             "profiles": profiles,
             "latest": latest,
-            "chart": charts.profile_svg(latest.as_dict(), _titles()) if latest else "",
+            "chart": charts.profile_chart(latest.as_dict(), _titles()) if latest else "",
             "form": form,
             "can_edit": can_edit,
             "can_edit_risk": has_perm(request.user, "risk.edit", school),
@@ -108,6 +108,7 @@ def risk_profile(request: HttpRequest, school_pk: int, year: int) -> HttpRespons
     profile = RiskProfile.objects.filter(school=school, year=year).first()
     levels = {lv.factor_id: lv for lv in profile.levels.all()} if profile else {}
     factors = list(RiskFactor.objects.filter(enabled=True))
+    rules = services.rule_words()
     rows = []
     for f in factors:
         lv = levels.get(f.pk)
@@ -116,6 +117,7 @@ def risk_profile(request: HttpRequest, school_pk: int, year: int) -> HttpRespons
             {
                 "factor": f,
                 "lv": lv,
+                "rule": rules.get(f.code, ""),
                 "form": RiskLevelForm(request.POST or None, prefix=f.code, initial=initial),
             }
         )
@@ -151,8 +153,8 @@ def risk_profile(request: HttpRequest, school_pk: int, year: int) -> HttpRespons
             "rows": rows,
             "error": error,
             "can_edit": can_edit,
-            "chart": charts.profile_svg(profile_dict, _titles()) if profile_dict else "",
-            "inputs": services.risk_inputs(school, year),
+            "chart": charts.profile_chart(profile_dict, _titles()) if profile_dict else "",
+            "inputs": services.input_facts(school, year),
         },
     )
 
@@ -256,7 +258,7 @@ def _step_data(request: HttpRequest, program: Program, can_edit: bool) -> dict[s
         "results_rows": ctx["results_rows"],
         "risk_rows": ctx["risk_rows"],
         "categories": [documents.CATEGORY_WORDS.get(c, c) for c in snap.get("categories", [])],
-        "chart": charts.profile_svg(profile, titles),
+        "chart": charts.profile_chart(profile, titles),
     }
 
 
