@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from docx import Document
 
-from portal.programs import services
+from portal.programs import risk, services
 from portal.programs.models import Goal, Program, ProgramMeasure
 from portal.programs.tests.conftest import S1_INPUTS, S1_SELF
 from portal.results.models import ImportBatch, RiskInput
@@ -26,8 +26,8 @@ def setup(transactional_db: Any, world: dict[str, Any], user_with_role: Callable
         municipality=world["M"], kind="risk", filename="risk.csv", sha256="0" * 64, status="imported"
     )
     RiskInput.objects.create(school=world["S1"], batch=batch, year=2023, **S1_INPUTS)
-    services.compute_profile(world["S1"], 2023, by=None)
-    services.set_levels(world["S1"], 2023, S1_SELF, by=None)
+    risk.compute_profile(world["S1"], 2023, by=None)
+    risk.set_levels(world["S1"], 2023, S1_SELF, by=None)
     return {**world, "team": user_with_role("school_team", "S1")}
 
 
