@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from portal.accounts.permissions import (
     has_perm,
@@ -18,11 +19,11 @@ from portal.accounts.permissions import (
     regions_visible_to,
     schools_visible_to,
 )
-from portal.audit.models import AuditEntry
 from portal.identification.services import latest_published
 from portal.lib.access import get_for
 from portal.lib.collation import ordered_by_name
-from portal.overview import region_dashboard
+from portal.overview import region_dashboard, school_home
+from portal.programs import approval
 from portal.schools.models import Municipality, Region, School
 
 
@@ -111,6 +112,10 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
         "query": query,
         "total": School.objects.filter(municipality=obj).count(),
         "kinds": _kind_counts(obj),
+        "waiting_programs": (
+            approval.waiting_for_approval(obj) if has_perm(request.user, "programs.view", obj) else None
+        ),
+        "can_approve_programs": has_perm(request.user, "programs.approve", obj),
     }
     template = (
         "overview/_school_table.html" if request.headers.get("HX-Request") else "overview/municipality.html"
@@ -127,18 +132,27 @@ def _kind_counts(obj: Municipality) -> list[tuple[str, int]]:
 
 @login_required
 def school(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's home page: its tasks (monitoring form, program, roadmap, recommendations), then its data."""
     obj = get_for(request, School, "school.view", pk=pk)
+    user = request.user
     run = latest_published(obj.municipality)
     outcome = run.outcomes.filter(school=obj).first() if run else None
-    can_see_log = has_perm(request.user, "audit.view", obj.municipality) or has_perm(
-        request.user, "school.edit", obj
-    )
+    today = timezone.localdate()
+    year = school_home.recommendation_year(obj) if has_perm(user, "reports.view", obj) else None
     context = {
         "school": obj,
         "run": run,
         "outcome": outcome,
-        "can_edit": has_perm(request.user, "school.edit", obj),
-        "can_view_municipality": has_perm(request.user, "municipality.view", obj.municipality),
-        "history": AuditEntry.objects.filter(school=obj)[:10] if can_see_log else None,
+        "can_edit": has_perm(user, "school.edit", obj),
+        "can_view_municipality": has_perm(user, "municipality.view", obj.municipality),
+        "can_see_log": has_perm(user, "audit.view", obj.municipality),
+        "monitoring": (
+            school_home.monitoring_task(obj, user, today) if has_perm(user, "monitoring.view", obj) else None
+        ),
+        "can_monitoring": has_perm(user, "monitoring.view", obj),
+        "programs": school_home.program_tasks(obj) if has_perm(user, "programs.view", obj) else None,
+        "roadmap": school_home.roadmap_tasks(obj, today) if has_perm(user, "roadmap.view", obj) else None,
+        "rec_year": year,
+        "recommendations": school_home.recommendations(obj, year)[:3] if year is not None else None,
     }
     return render(request, "overview/school.html", context)
