@@ -124,7 +124,9 @@ def naturally_ordered(queryset: Q, field: str) -> Q:
     school's teachers), still a queryset so that forms can use it."""
     from django.db.models import Case, IntegerField, Value, When
 
-    pks = [pk for pk, _ in sorted(queryset.values_list("pk", field), key=lambda row: natural_key(row[1] or ""))]
+    pks = [
+        pk for pk, _ in sorted(queryset.values_list("pk", field), key=lambda row: natural_key(row[1] or ""))
+    ]
     if not pks:
         return queryset
     order = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(pks)], output_field=IntegerField())
