@@ -70,7 +70,7 @@ def test_a_school_team_walks_the_wizard_and_downloads_its_docx(
     page.wait_for_selector("text=своя мера школы")
     own = ProgramMeasure.objects.get(program=program, origin="own")
     row = page.locator(f"#measure-{own.pk}")
-    row.locator("input[name$='-responsible']").fill("Петрова А. А., педагог-организатор")
+    row.locator("textarea[name$='-responsible']").fill("Петрова А. А., педагог-организатор")
     row.locator("input[name$='-start']").fill("2023-10-01")
     row.locator("input[name$='-end']").fill("2025-05-31")
     screenshot(page, "programs-wizard-measures")
