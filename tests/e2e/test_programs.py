@@ -67,7 +67,9 @@ def test_a_school_team_walks_the_wizard_and_downloads_its_docx(
     page.get_by_label("Название своей меры").fill("Родительский клуб «Вместе»")
     page.get_by_label("Фактор риска").select_option("low_parent_involvement")
     page.get_by_role("button", name="Добавить свою меру").click()
-    page.wait_for_selector(".measure-row .prov:has-text('своя мера школы')")  # the new row, not the form title
+    page.wait_for_selector(
+        ".measure-row .prov:has-text('своя мера школы')"
+    )  # the new row, not the form title
     own = ProgramMeasure.objects.get(program=program, origin="own")
     row = page.locator(f"#measure-{own.pk}")
     row.locator("textarea[name$='-responsible']").fill("Петрова А. А., педагог-организатор")
