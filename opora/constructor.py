@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from opora.measures_catalogue import LEVEL_NAMES, Measure, MeasuresLibrary, evaluate_data_rule
+from opora.risk_explain import explain
 
 __all__ = [
     "FAILURE_FACTORS",
@@ -105,7 +106,8 @@ class ConstructorConfig:
 
 @dataclass(frozen=True)
 class ComputedLevel:
-    """A factor's level computed by its data rule (``None`` when an input is missing) and why (Russian)."""
+    """A factor's level computed by its data rule (``None`` when an input is missing) and why, in Russian sentences
+    with the numbers and thresholds (:func:`opora.risk_explain.explain`)."""
 
     factor: str
     level: str | None
@@ -129,8 +131,10 @@ def compute_levels(
     for code, factor in library.risk_factors.items():
         if factor.data_rule is None:
             continue
-        level, reason = evaluate_data_rule(factor.data_rule, inputs, params)
-        out[code] = ComputedLevel(code, level, reason)
+        level, _ = evaluate_data_rule(factor.data_rule, inputs, params)
+        # The reason a school reads: Russian sentences with the numbers (opora.risk_explain), never the expression;
+        # tests/analytics/test_risk_explain.py checks on random data that the words give the same level.
+        out[code] = ComputedLevel(code, level, explain(factor.data_rule, inputs, params).text)
     return out
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-from portal.schools import views as school_views
+from portal.overview import views as overview_views
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -14,9 +14,9 @@ admin.site.site_title = "Опора"
 admin.site.index_title = "Справочники и пользователи"
 
 urlpatterns = [
-    path("", school_views.home, name="home"),
+    path("", overview_views.home, name="home"),
     path("accounts/", include("portal.accounts.urls")),
-    path("", include("portal.schools.urls")),
+    path("", include("portal.overview.urls")),
     path("", include("portal.audit.urls")),
     path("", include("portal.results.urls")),
     path("", include("portal.identification.urls")),

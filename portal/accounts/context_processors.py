@@ -52,6 +52,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     links.append((reverse("audit:log", args=[a.municipality_id]), "Журнал изменений"))
             elif a.school is not None:
                 links.append((reverse("schools:school", args=[a.school_id]), f"Моя школа: {a.school}"))
+                if has_perm(user, "monitoring.view", a.school):
+                    links.append((reverse("monitoring:school_entry", args=[a.school_id]), "Мониторинг"))
                 if has_perm(user, "programs.view", a.school):
                     links.append((reverse("programs:school", args=[a.school_id]), "Программа школы"))
                 if has_perm(user, "staff.view", a.school):

@@ -116,4 +116,8 @@ VERB_LABELS = {
     "password_changed": "Смена пароля",
     "exported": "Выгрузка",
     "revoked": "Снятие роли",
+    "submitted": "Отправка на утверждение",
+    "withdrawn": "Возврат в работу",
+    "returned": "Возврат на доработку",
+    "approved": "Утверждение",
 }

@@ -13,6 +13,7 @@ is the equivalent Python sort key for lists sorted in memory.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from typing import Any, TypeVar
 
@@ -26,6 +27,7 @@ Q = TypeVar("Q", bound=QuerySet[Any])
 
 #: ICU collations to try on PostgreSQL, best first.
 PG_COLLATIONS = ("ru-RU-x-icu", "ru-x-icu", "und-x-icu")
+_RUNS = re.compile(r"\d+|\D+")
 SQLITE_COLLATION = "opora_ru"
 
 
@@ -102,3 +104,30 @@ def ordered_by_name(
 ) -> Q:
     """``qs`` ordered by ``first`` fields, then ``field`` in Russian order, then ``then`` (a stable tie-break)."""
     return qs.order_by(*first, by_name(field, alias=qs.db), *then)  # type: ignore[return-value]
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort key that compares runs of digits as numbers («Педагог 2» before «Педагог 10»), the rest as
+    :func:`russian_key`; the whole text breaks ties («Педагог 02» and «Педагог 2» stay in a fixed order).
+
+    >>> sorted(["Педагог 10", "Педагог 2", "педагог 1", "Ёжикова"], key=natural_key)
+    ['Ёжикова', 'педагог 1', 'Педагог 2', 'Педагог 10']
+    """
+    parts: list[tuple[int, Any]] = []
+    for run in _RUNS.findall(text):
+        parts.append((0, int(run)) if run.isdigit() else (1, russian_key(run)[0]))
+    return (tuple(parts), russian_key(text))
+
+
+def naturally_ordered(queryset: Q, field: str) -> Q:
+    """The queryset ordered by :func:`natural_key` of ``field`` (sorted in Python: meant for short lists, such as a
+    school's teachers), still a queryset so that forms can use it."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    pks = [
+        pk for pk, _ in sorted(queryset.values_list("pk", field), key=lambda row: natural_key(row[1] or ""))
+    ]
+    if not pks:
+        return queryset
+    order = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(pks)], output_field=IntegerField())
+    return queryset.order_by(order)

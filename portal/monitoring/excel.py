@@ -76,7 +76,10 @@ def slots_for_school(
         if (v := data.school_values.get((i.pk, sub), {}).get(school_id)) is not None
         and v[6] == IndicatorValue.Origin.RECORDS
     }
-    return school_slots(allowed, computed_keys(period) | records)
+    slots = school_slots(allowed, computed_keys(period) | records)
+    # Levels by school kind: an ООШ is not asked about ООП СОО (subitems «noo», «ooo», «soo» of 7.7).
+    school = School.objects.only("kind").get(pk=school_id)
+    return [s for s in slots if s.subitem not in School.LEVELS or s.subitem in school.education_levels]
 
 
 def _hint(slot: Slot) -> str:

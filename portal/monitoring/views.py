@@ -160,6 +160,8 @@ def _school_rows(period: MonitoringPeriod, school: School) -> list[dict[str, Any
         if school.pk not in derive.target_ids(data, ind):
             continue
         for sub in ind.school_slots:
+            if sub in School.LEVELS and sub not in school.education_levels:
+                continue  # levels by school kind: no ООП СОО row for an ООШ
             slot = Slot(ind, sub, "school")
             v = detail.get((ind.pk, sub))
             out.append({"slot": slot, "value": v, "shown": _shown(slot, v)})

@@ -1,4 +1,4 @@
-"""The risk profile: inline SVG for the pages, an HTML table of bars in the document font for the document's PDF and
+"""The risk profile: HTML bars for the pages, an HTML table of bars in the document font for the document's PDF and
 preview (the DOCX gets a PNG)."""
 
 from __future__ import annotations
@@ -14,33 +14,31 @@ COLORS = {"high": "#b23b3b", "medium": "#d9a43b", "low": "#5b8c5a"}
 WORDS = {"high": "высокий", "medium": "средний", "low": "низкий"}
 
 
-def profile_svg(profile: Mapping[str, str], titles: Mapping[str, str], *, width: int = 720) -> SafeString:
-    """Horizontal bars, one per factor (1 — низкий … 3 — высокий), with the level written at the bar's end."""
+def profile_chart(profile: Mapping[str, str], titles: Mapping[str, str]) -> SafeString:
+    """The risk profile on pages: one bar per factor over the three-step scale (низкий, средний, высокий).
+
+    HTML, not SVG: the factor's title is text that wraps in its column (and goes above its bar on a phone), so a
+    label is never cut or clipped whatever its length and the width of the screen; the level is written in words
+    at the bar's end, so the chart does not rely on colour. Styles: ``.risk-bars`` in ``opora.css``.
+    """
     order = [c for c in titles if c in profile] + [c for c in profile if c not in titles]
-    label_w, bar_w, row_h, top = 360, width - 360 - 80, 26, 24
-    height = top + row_h * len(order) + 8
-    parts = [
-        f'<svg class="profile-chart" role="img" aria-label="Рисковый профиль" viewBox="0 0 {width} {height}" '
-        f'width="100%" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="inherit">'
-    ]
-    for i, word in enumerate(("низкий", "средний", "высокий"), start=1):
-        x = label_w + bar_w * i / 3
-        parts.append(f'<line x1="{x:.0f}" y1="{top - 6}" x2="{x:.0f}" y2="{height - 8}" stroke="#ddd"/>')
-        parts.append(f'<text x="{x:.0f}" y="{top - 10}" text-anchor="end" fill="#666">{word}</text>')
-    for i, code in enumerate(order):
+    rows = []
+    for code in order:
         level = profile[code]
-        y = top + i * row_h
-        title = titles.get(code, code)
-        short = title if len(title) <= 52 else title[:51] + "…"
-        w = bar_w * LEVEL_SCORE.get(level, 0) / 3
-        parts.append(
-            f"<g><title>{escape(title)}: {WORDS.get(level, level)}</title>"
-            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(short)}</text>'
-            f'<rect x="{label_w}" y="{y + 4}" width="{w:.0f}" height="{row_h - 8}" fill="{COLORS.get(level, "#999")}"/>'
-            f'<text x="{label_w + w + 6:.0f}" y="{y + 16}" fill="#333">{WORDS.get(level, level)}</text></g>'
+        steps = max(0, min(3, LEVEL_SCORE.get(level, 0)))
+        rows.append(
+            '<li class="risk-bars__row">'
+            f'<span class="risk-bars__label">{escape(titles.get(code, code))}</span>'
+            f'<span class="risk-bars__track"><span class="risk-bars__bar" style="width:{steps * 100 / 3:.2f}%;'
+            f'background:{COLORS.get(level, "#999")}"></span></span>'
+            f'<span class="risk-bars__level">{WORDS.get(level, "не оценён")}</span></li>'
         )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))
+    scale = "".join(f"<span>{w}</span>" for w in ("низкий", "средний", "высокий"))
+    return mark_safe(
+        '<figure class="risk-bars" data-testid="profile-chart" aria-label="Рисковый профиль">'
+        f'<div class="risk-bars__scale" aria-hidden="true"><span></span><span class="risk-bars__steps">{scale}'
+        f'</span><span></span></div><ul class="risk-bars__rows">{"".join(rows)}</ul></figure>'
+    )
 
 
 #: The document chart's look, shipped with the chart (the PDF and the preview page both show it as it is).

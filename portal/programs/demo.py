@@ -13,7 +13,8 @@ from typing import Any
 
 from django.db import transaction
 
-from portal.programs import services
+from opora.plural import count
+from portal.programs import approval, risk, services
 from portal.programs.models import Program, RiskFactor, RiskProfile
 from portal.schools.models import Municipality, School
 
@@ -42,14 +43,14 @@ def load_programs_demo(municipality: Municipality, write: Callable[[str], Any]) 
         for school in schools:
             if RiskProfile.objects.filter(school=school, year=YEAR).exists():
                 continue
-            services.compute_profile(school, YEAR, by=None)
+            risk.compute_profile(school, YEAR, by=None)
             if school.code == DEMO_SCHOOL:
                 levels = {c: (lv, "") for c, lv in OOSH01_LEVELS.items() if c in self_factors}
             else:
                 levels = {
                     c: (rng.choice(["high", "medium", "medium", "low", "low"]), "") for c in self_factors
                 }
-            services.set_levels(school, YEAR, levels, by=None)
+            risk.set_levels(school, YEAR, levels, by=None)
         school = next((s for s in schools if s.code == DEMO_SCHOOL), None)
         if school is None or Program.objects.filter(school=school).exists():
             write(
@@ -80,8 +81,9 @@ def load_programs_demo(municipality: Municipality, write: Callable[[str], Any]) 
             director="Директор ООШ № 1 (демо)",
             analysis_note="Педагогический совет (демо) подтвердил выводы анализа и выбранные приоритеты.",
         )
-        services.approve(program, by=None)
+        approval.submit(program, by=None)
+        approval.approve(program, by=None)
     write(
         f"Конструктор ШППКО (демо): рисковые профили {YEAR} г. у {len(schools)} школ; "
-        f"ШППКО ООШ № 1 утверждена (мер: {program.measures.count()}, целей: {program.goals.count()})."
+        f"ШППКО ООШ № 1 утверждена ({count(program.measures.count(), 'мера', 'меры', 'мер')}, {count(program.goals.count(), 'цель', 'цели', 'целей')})."
     )

@@ -219,14 +219,14 @@ def context(program: Program) -> dict[str, Any]:
             "Ежегодный мониторинг показателей программы; отчёт на педагогическом совете; муниципальный мониторинг (ноябрь–декабрь)",
         ),
     ]
-    status = "ПРОЕКТ" if program.is_draft else "УТВЕРЖДЕНА"
+    status = "УТВЕРЖДЕНА" if program.is_approved else "ПРОЕКТ"
     approved = docs.ru_date(program.approved_at.date()) if program.approved_at else "__.__.____"
     return {
         "authority": school.municipality.authority_name or str(school.municipality),
         "school_name": school.name,
         "school_short": school.short_name,
         "status_word": status,
-        "approved_line": "" if program.is_draft else f"приказом директора от {approved} № ____",
+        "approved_line": f"приказом директора от {approved} № ____" if program.is_approved else "",
         "kind_title": kind_title.upper(),
         "period": f"на {program.year_from}–{program.year_to} годы",
         "version": f"Версия {program.version}",

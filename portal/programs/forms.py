@@ -38,10 +38,12 @@ class PrioritiesForm(forms.Form):
 
 
 class MeasureRowForm(forms.Form):
-    title = forms.CharField(
-        label="Мероприятие", max_length=400, widget=forms.Textarea(attrs={"rows": 2, "cols": 48})
+    title = forms.CharField(label="Мероприятие", max_length=400, widget=forms.Textarea(attrs={"rows": 2}))
+    # A textarea, not a one-line input: «заместитель директора по учебно-воспитательной работе, руководители
+    # ШМО» is read whole, never cut at the field's edge.
+    responsible = forms.CharField(
+        label="Ответственный", max_length=200, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    responsible = forms.CharField(label="Ответственный", max_length=200, required=False)
     start = forms.DateField(label="Начало", required=False, widget=DateInput())
     end = forms.DateField(label="Окончание", required=False, widget=DateInput())
     delete = forms.BooleanField(label="Удалить", required=False)
@@ -106,6 +108,15 @@ LEVEL_CHOICES = [("", "не оценён"), *Level.choices]
 class RiskLevelForm(forms.Form):
     level = forms.ChoiceField(label="Уровень", choices=LEVEL_CHOICES, required=False)
     comment = forms.CharField(label="Обоснование изменения", required=False, max_length=1000)
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label="Что школе нужно исправить",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Напишите, что школе нужно исправить."},
+    )
 
 
 class UploadForm(forms.Form):

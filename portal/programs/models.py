@@ -3,8 +3,9 @@
 The risk factors (``RiskFactor``) and the shipped measures library (``Measure`` rows without a region) are seeded
 from ``opora/data/*.yaml`` by ``sync_measures``. A region uses the shipped library until its method centre first
 changes it; then the region gets its own copy (rows with its ``region``), which only its roles edit and only its
-schools use (``portal.programs.library``). A ``Program`` is one version of a school's program: draft → approved → published; a new
-version copies the previous one. Every ``ProgramMeasure`` keeps the provenance the Конструктор gave it.
+schools use (``portal.programs.library``). A ``Program`` is one version of a school's program: draft → submitted
+(«ожидает утверждения») → approved (or returned with comments, and submitted again) → published; a new version
+copies the previous one. Every ``ProgramMeasure`` keeps the provenance the Конструктор gave it.
 """
 
 from __future__ import annotations
@@ -189,6 +190,8 @@ class Program(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Черновик"
+        SUBMITTED = "submitted", "Ожидает утверждения"
+        RETURNED = "returned", "Возвращена на доработку"
         APPROVED = "approved", "Утверждена"
         PUBLISHED = "published", "Опубликована"
 
@@ -216,6 +219,16 @@ class Program(models.Model):
     )
     created_at = models.DateTimeField("создана", auto_now_add=True)
     updated_at = models.DateTimeField("изменена", auto_now=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField("отправлена на утверждение", null=True, blank=True)
+    #: The coordinator's comment when returning the program (kept until the next decision; the audit keeps all).
+    review_comment = models.TextField("замечания при возврате", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("рассмотрена", null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -238,7 +251,17 @@ class Program(models.Model):
 
     @property
     def is_draft(self) -> bool:
-        return self.status == self.Status.DRAFT
+        """The school works on it (a draft, or returned with comments): the wizard may change it."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_approved(self) -> bool:
+        """Approved (or published): the document says «УТВЕРЖДЕНА»; only a new version changes it."""
+        return self.status in (self.Status.APPROVED, self.Status.PUBLISHED)
 
     @property
     def label(self) -> str:

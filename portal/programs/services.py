@@ -1,36 +1,42 @@
-"""Write use-cases of risk profiles, the measures library and programs: explicit actor, atomic, audited.
+"""Write use-cases of the measures library and of programs in the wizard: explicit actor, atomic, audited.
 
 The expert rules live in the pure core (``opora.constructor``); here they get the school's data from the database
-and their output is stored. A program that is not a draft rejects every change (``ProgramLocked``).
+and their output is stored. A program the school is not working on (sent for approval, approved, published)
+rejects every change (``ProgramLocked``). Risk profiles are in ``portal.programs.risk``; sending for approval,
+the coordinator's decision and new versions in ``portal.programs.approval``.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Sum
-from django.utils import timezone
 
 from opora import constructor
 from opora import measures_catalogue as catalogue
 from portal.audit.services import record, snapshot
 from portal.identification.services import latest_published
-from portal.lib.uploads import data_import_problem
+from portal.lib import stale
+from portal.programs.edit_state import (
+    PRIORITY_LABELS,
+    goals_labels,
+    goals_state,
+    measures_labels,
+    measures_state,
+    priorities_state,
+)
 from portal.programs.library import factor_titles, library
 from portal.programs.library import measures as region_measures
 from portal.programs.library import sync_library as sync_library
 from portal.programs.models import (
     Goal,
-    Level,
     Measure,
     Program,
     ProgramMeasure,
     RiskFactor,
-    RiskLevel,
     RiskProfile,
 )
 from portal.results.models import AssessmentResult, RiskInput
@@ -52,11 +58,28 @@ class QualityCheckFailed(ProgramError):
 
 
 def _locked(program: Program) -> None:
+    if program.is_submitted:
+        raise ProgramLocked(
+            f"Программа (версия {program.version}) отправлена на утверждение: чтобы изменить её, "
+            "верните её в работу (кнопка «Вернуть в работу» на шаге 5)."
+        )
     if not program.is_draft:
         raise ProgramLocked(
             f"Программа (версия {program.version}) уже {program.get_status_display().lower()}: "
             "изменения возможны только в новой версии."
         )
+
+
+def _user(by: Any) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _lock_draft(program: Program) -> Program:
+    """The program's row, locked for a write of the wizard, and still one the school works on: a program sent
+    for approval or approved a moment ago by someone else is not changed by a form loaded before."""
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    _locked(locked)
+    return locked
 
 
 # --------------------------------------------------------------------------------------------- library
@@ -97,270 +120,6 @@ def school_facts(school: School, year: int) -> dict[str, Any]:
     facts["results_index"] = outcome.results_index if outcome else None
     facts["residual"] = outcome.residual if outcome else None
     return facts
-
-
-# --------------------------------------------------------------------------------------------- risk profiles
-
-
-def _profile(school: School, year: int) -> RiskProfile:
-    profile, _created = RiskProfile.objects.get_or_create(school=school, year=year)
-    return profile
-
-
-def compute_profile(school: School, year: int, *, by: Any) -> RiskProfile:
-    """Levels from the municipal inputs where a data rule exists; a manual override keeps its level and gets the
-    new computed one beside it. Factors without a rule are left as they are."""
-    computed = constructor.compute_levels(library(school.municipality.region_id), risk_inputs(school, year))
-    factors = {f.code: f for f in RiskFactor.objects.filter(code__in=list(computed))}
-    with transaction.atomic():
-        profile = _profile(school, year)
-        existing = {lv.factor.code: lv for lv in profile.levels.select_related("factor")}
-        for code, result in computed.items():
-            if result.level is None or code not in factors:
-                continue
-            lv = existing.get(code)
-            if lv is None:
-                lv = RiskLevel.objects.create(
-                    profile=profile,
-                    factor=factors[code],
-                    level=result.level,
-                    source=RiskLevel.Source.COMPUTED,
-                    reason=result.reason,
-                    computed_level=result.level,
-                    updated_by=None,
-                )
-                record(lv, "programs.risklevel.created", by=by, after=snapshot(lv))
-                continue
-            before = snapshot(lv)
-            lv.computed_level = result.level
-            if lv.source != RiskLevel.Source.OVERRIDE:
-                lv.level, lv.source, lv.reason = result.level, RiskLevel.Source.COMPUTED, result.reason
-            if snapshot(lv) != before:
-                lv.save()
-                record(lv, "programs.risklevel.changed", by=by, before=before, after=snapshot(lv))
-    return profile
-
-
-def set_levels(school: School, year: int, levels: Mapping[str, tuple[str, str]], *, by: Any) -> RiskProfile:
-    """Levels entered by the school (factor → (level, comment)). A level that differs from the one computed from
-    data is an override and needs a comment; an empty level removes a self-assessed level."""
-    factors = {f.code: f for f in RiskFactor.objects.filter(code__in=list(levels))}
-    errors = []
-    with transaction.atomic():
-        profile = _profile(school, year)
-        existing = {lv.factor.code: lv for lv in profile.levels.select_related("factor")}
-        for code, (level, comment) in levels.items():
-            factor = factors.get(code)
-            if factor is None:
-                errors.append(f"Неизвестный фактор риска «{code}».")
-                continue
-            lv = existing.get(code)
-            if not level:
-                if lv is not None and lv.source in (RiskLevel.Source.SELF, RiskLevel.Source.IMPORTED):
-                    record(lv, "programs.risklevel.deleted", by=by, before=snapshot(lv))
-                    lv.delete()
-                continue
-            if level not in Level.values:
-                errors.append(f"«{factor.title}»: недопустимый уровень «{level}».")
-                continue
-            computed = lv.computed_level if lv is not None else ""
-            if lv is not None and lv.level == level and (lv.comment == comment or not comment):
-                continue
-            if computed and level != computed and not comment.strip():
-                errors.append(
-                    f"«{factor.title}»: по данным уровень {Level(computed).label}; чтобы изменить его, "
-                    "укажите обоснование."
-                )
-                continue
-            source = (
-                RiskLevel.Source.COMPUTED
-                if computed and level == computed
-                else RiskLevel.Source.OVERRIDE
-                if computed
-                else RiskLevel.Source.SELF
-            )
-            before = snapshot(lv) if lv is not None else None
-            if lv is None:
-                lv = RiskLevel(profile=profile, factor=factor)
-            lv.level, lv.source, lv.comment, lv.updated_by = level, source, comment.strip(), _user(by)
-            if source == RiskLevel.Source.SELF:
-                lv.reason = "Оценка школы по итогам самодиагностики."
-            lv.save()
-            record(
-                lv,
-                f"programs.risklevel.{'changed' if before else 'created'}",
-                by=by,
-                before=before,
-                after=snapshot(lv),
-            )
-        if errors:
-            transaction.set_rollback(True)
-            raise ProgramError(" ".join(errors))
-    return profile
-
-
-def _user(by: Any) -> Any:
-    return by if by is not None and getattr(by, "is_authenticated", False) else None
-
-
-@dataclass
-class ImportReport:
-    ok: bool
-    errors: list[str] = field(default_factory=list)
-    levels: int = 0
-    profiles: int = 0
-
-
-LEVEL_WORDS = {
-    "высокий": "high",
-    "средний": "medium",
-    "низкий": "low",
-    "high": "high",
-    "medium": "medium",
-    "low": "low",
-}
-IMPORT_COLUMNS = ("Код ОО", "Год", "Код фактора", "Уровень", "Основание")
-
-
-def _shown(text: str, limit: int = 60) -> str:
-    """A cell's text for an error message: a 10,000-character cell is cut, not quoted whole."""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def import_profiles(municipality: Any, content: bytes, *, filename: str, by: Any) -> ImportReport:
-    """Levels from an Excel file (sheet 1, columns :data:`IMPORT_COLUMNS`): the whole file is checked first;
-    any error — nothing is written; otherwise every level is written in one transaction (source «загружен»)."""
-    import io
-
-    import openpyxl
-
-    if problem := data_import_problem(content, filename):
-        return ImportReport(False, [problem])
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a broken file
-        return ImportReport(False, [f"Файл {filename}: не удалось прочитать как книгу Excel (.xlsx)."])
-    if not book.worksheets:
-        return ImportReport(False, [f"Файл {filename}: в книге нет листов с таблицей."])
-    sheet = book.worksheets[0]
-    try:  # a read-only workbook parses the sheet only now: a damaged sheet fails here, not at opening
-        rows = list(sheet.iter_rows(values_only=True))
-    except Exception:
-        return ImportReport(False, [f"Файл {filename}, лист «{sheet.title}»: лист повреждён и не читается."])
-    finally:
-        book.close()
-    if not rows:
-        return ImportReport(False, [f"Файл {filename}, лист «{sheet.title}»: лист пуст."])
-    header = [str(c or "").strip() for c in rows[0]]
-    missing = [c for c in IMPORT_COLUMNS[:4] if c not in header]
-    if missing:
-        return ImportReport(
-            False,
-            [
-                f"Файл {filename}, лист «{sheet.title}», строка 1: нет столбцов {', '.join('«' + m + '»' for m in missing)}."
-            ],
-        )
-    col = {name: header.index(name) for name in IMPORT_COLUMNS if name in header}
-    schools = {s.code: s for s in School.objects.filter(municipality=municipality)}
-    factors = {f.code: f for f in RiskFactor.objects.all()}
-    errors: list[str] = []
-    parsed: list[tuple[School, int, RiskFactor, str, str]] = []
-    seen: set[tuple[str, int, str]] = set()
-    for number, row in enumerate(rows[1:], start=2):
-        if all(c is None or str(c).strip() == "" for c in row):
-            continue
-
-        def cell(name: str, row: tuple[Any, ...] = row) -> str:
-            i = col.get(name)
-            return "" if i is None or i >= len(row) or row[i] is None else str(row[i]).strip()
-
-        where = f"Файл {filename}, лист «{sheet.title}», строка {number}"
-        code, year_text, factor_code, level_text = (
-            cell("Код ОО"),
-            cell("Год"),
-            cell("Код фактора"),
-            cell("Уровень"),
-        )
-        school = schools.get(code)
-        if school is None:
-            errors.append(
-                f"{where}, столбец «Код ОО»: школа с кодом «{_shown(code)}» не найдена в муниципалитете."
-            )
-        try:
-            year_value = float(year_text)
-            year = int(year_value)
-            if year != year_value or not 2000 <= year <= 2100:
-                raise ValueError
-        except (ValueError, OverflowError):
-            errors.append(
-                f"{where}, столбец «Год»: ожидается год (например 2023), а не «{_shown(year_text)}»."
-            )
-            year = 0
-        factor = factors.get(factor_code)
-        if factor is None:
-            errors.append(f"{where}, столбец «Код фактора»: неизвестный фактор «{_shown(factor_code)}».")
-        level = LEVEL_WORDS.get(level_text.lower())
-        if level is None:
-            errors.append(
-                f"{where}, столбец «Уровень»: ожидается «высокий», «средний» или «низкий», "
-                f"а не «{_shown(level_text)}»."
-            )
-        key = (code, year, factor_code)
-        if key in seen:
-            errors.append(
-                f"{where}: фактор «{_shown(factor_code)}» школы «{_shown(code)}» за {year} г. указан повторно."
-            )
-        seen.add(key)
-        if school is not None and factor is not None and level is not None and year:
-            parsed.append((school, year, factor, level, cell("Основание")))
-    if not parsed and not errors:
-        errors.append(f"Файл {filename}: нет ни одной строки с данными.")
-    if errors:
-        return ImportReport(False, errors)
-    profiles: set[int] = set()
-    with transaction.atomic():
-        for school, year, factor, level, reason in parsed:
-            profile = _profile(school, year)
-            profiles.add(profile.pk)
-            lv = RiskLevel.objects.filter(profile=profile, factor=factor).first()
-            before = snapshot(lv) if lv else None
-            if lv is None:
-                lv = RiskLevel(profile=profile, factor=factor)
-            lv.level, lv.source = level, RiskLevel.Source.IMPORTED
-            lv.reason = reason or f"Загружен из файла {filename}."
-            lv.comment, lv.updated_by = "", _user(by)
-            lv.save()
-            record(
-                lv,
-                f"programs.risklevel.{'changed' if before else 'imported'}",
-                by=by,
-                before=before,
-                after=snapshot(lv),
-                data={"file": filename},
-            )
-    return ImportReport(True, levels=len(parsed), profiles=len(profiles))
-
-
-def import_template() -> bytes:
-    import io
-
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Рисковый профиль"
-    sheet.append(list(IMPORT_COLUMNS))
-    sheet.append(
-        ["MNS-OOSH01", 2023, "low_parent_involvement", "высокий", "Анкетирование родителей, октябрь 2023"]
-    )
-    factors = book.create_sheet("Факторы")
-    factors.append(["Код фактора", "Название"])
-    for f in RiskFactor.objects.order_by("position"):
-        factors.append([f.code, f.title])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------- programs
@@ -485,10 +244,12 @@ def create_program(
     return program
 
 
-def set_priorities(program: Program, priorities: Iterable[str], *, by: Any) -> Program:
+def set_priorities(
+    program: Program, priorities: Iterable[str], *, by: Any, expected: str | None = None
+) -> Program:
     """Change the priorities: measures the Конструктор proposed are proposed again (the team's own and added
-    ones stay), goals of dropped priorities are removed, new priorities get a goal."""
-    _locked(program)
+    ones stay), goals of dropped priorities are removed, new priorities get a goal. ``expected``: the form's
+    snapshot (``priorities_state``); a stale one raises ``portal.lib.stale.StaleEdit`` and nothing changes."""
     chosen = list(dict.fromkeys(priorities))
     unknown = set(chosen) - set(RiskFactor.objects.values_list("code", flat=True))
     if unknown:
@@ -496,20 +257,23 @@ def set_priorities(program: Program, priorities: Iterable[str], *, by: Any) -> P
     if not chosen:
         raise ProgramError("Выберите хотя бы один приоритетный риск.")
     with transaction.atomic():
-        before = snapshot(program)
-        program.priorities = chosen
-        program.step = max(program.step, 3)
-        program.save()
-        record(program, "programs.program.changed", by=by, before=before, after=snapshot(program))
-        for row in program.measures.filter(origin=ProgramMeasure.Origin.PROPOSED):
+        locked = _lock_draft(program)
+        stale.check(expected, priorities_state(locked), PRIORITY_LABELS)
+        before = snapshot(locked)
+        locked.priorities = chosen
+        locked.step = max(locked.step, 3)
+        locked.save()
+        record(locked, "programs.program.changed", by=by, before=before, after=snapshot(locked))
+        for row in locked.measures.filter(origin=ProgramMeasure.Origin.PROPOSED):
             record(row, "programs.programmeasure.deleted", by=by, before=snapshot(row))
             row.delete()
-        for goal in program.goals.exclude(factor_code__in=chosen).exclude(factor_code=""):
+        for goal in locked.goals.exclude(factor_code__in=chosen).exclude(factor_code=""):
             record(goal, "programs.goal.deleted", by=by, before=snapshot(goal))
             goal.delete()
-        profile = program.snapshot.get("profile", {})
-        _propose(program, profile, by=by)
-        _draft_goals(program, profile, by=by)
+        profile = locked.snapshot.get("profile", {})
+        _propose(locked, profile, by=by)
+        _draft_goals(locked, profile, by=by)
+    program.refresh_from_db()
     return program
 
 
@@ -517,15 +281,22 @@ MEASURE_FIELDS = ("title", "responsible", "start", "end", "expected_result", "ev
 
 
 def update_measures(
-    program: Program, rows: Mapping[int, Mapping[str, Any]], *, by: Any, delete: Iterable[int] = ()
+    program: Program,
+    rows: Mapping[int, Mapping[str, Any]],
+    *,
+    by: Any,
+    delete: Iterable[int] = (),
+    expected: str | None = None,
 ) -> None:
-    """Edit the team's fields of measures (by pk) and delete the ones in ``delete``."""
-    _locked(program)
+    """Edit the team's fields of measures (by pk) and delete the ones in ``delete``. ``expected``: the form's
+    snapshot (``measures_state``); a stale one raises ``portal.lib.stale.StaleEdit`` and nothing changes."""
     with transaction.atomic():
-        for row in program.measures.filter(pk__in=list(delete)):
+        locked = _lock_draft(program)
+        stale.check(expected, measures_state(locked), measures_labels(locked))
+        for row in locked.measures.filter(pk__in=list(delete)):
             record(row, "programs.programmeasure.deleted", by=by, before=snapshot(row))
             row.delete()
-        for obj in program.measures.filter(pk__in=list(rows)):
+        for obj in locked.measures.filter(pk__in=list(rows)):
             before = snapshot(obj)
             for name in MEASURE_FIELDS:
                 if name in rows[obj.pk]:
@@ -536,10 +307,22 @@ def update_measures(
 
 
 def add_measure(
-    program: Program, *, by: Any, code: str = "", own: Mapping[str, Any] | None = None
+    program: Program,
+    *,
+    by: Any,
+    code: str = "",
+    own: Mapping[str, Any] | None = None,
+    expected: str | None = None,
 ) -> ProgramMeasure:
     """Add a library measure (``code``) or the team's own measure (``own``: title, factor, responsible, dates)."""
-    _locked(program)
+    with transaction.atomic():
+        locked = _lock_draft(program)
+        # Added from the measures form: its typed rows stay, so the rows must not have changed meanwhile.
+        stale.check(expected, measures_state(locked), measures_labels(locked))
+        return _add_measure(locked, by=by, code=code, own=own)
+
+
+def _add_measure(program: Program, *, by: Any, code: str, own: Mapping[str, Any] | None) -> ProgramMeasure:
     position = (program.measures.aggregate(m=Max("position"))["m"] or 0) + 1
     if code:
         region_id = program.school.municipality.region_id
@@ -589,9 +372,8 @@ def add_measure(
             "origin": ProgramMeasure.Origin.OWN,
             "provenance": {},
         }
-    with transaction.atomic():
-        row = ProgramMeasure.objects.create(program=program, position=position, **values)
-        record(row, "programs.programmeasure.created", by=by, after=snapshot(row))
+    row = ProgramMeasure.objects.create(program=program, position=position, **values)
+    record(row, "programs.programmeasure.created", by=by, after=snapshot(row))
     return row
 
 
@@ -605,10 +387,14 @@ def update_goals(
     by: Any,
     analysis_note: str | None = None,
     director: str | None = None,
+    expected: str | None = None,
 ) -> None:
-    _locked(program)
+    """Edit goals (by pk), the team's conclusions and the program's head. ``expected``: the form's snapshot
+    (``goals_state``); a stale one raises ``portal.lib.stale.StaleEdit`` and nothing changes."""
     with transaction.atomic():
-        for goal in program.goals.filter(pk__in=list(rows)):
+        locked = _lock_draft(program)
+        stale.check(expected, goals_state(locked), goals_labels(locked))
+        for goal in locked.goals.filter(pk__in=list(rows)):
             before = snapshot(goal)
             for name in GOAL_FIELDS:
                 if name in rows[goal.pk]:
@@ -616,15 +402,16 @@ def update_goals(
             if snapshot(goal) != before:
                 goal.save()
                 record(goal, "programs.goal.changed", by=by, before=before, after=snapshot(goal))
-        before = snapshot(program)
+        before = snapshot(locked)
         if analysis_note is not None:
-            program.analysis_note = analysis_note
+            locked.analysis_note = analysis_note
         if director is not None:
-            program.director = director
-        program.step = max(program.step, 5)
-        if snapshot(program) != before:
-            program.save()
-            record(program, "programs.program.changed", by=by, before=before, after=snapshot(program))
+            locked.director = director
+        locked.step = max(locked.step, 5)
+        if snapshot(locked) != before:
+            locked.save()
+            record(locked, "programs.program.changed", by=by, before=before, after=snapshot(locked))
+    program.refresh_from_db()
 
 
 def check(program: Program) -> list[constructor.CheckItem]:
@@ -639,105 +426,3 @@ def check(program: Program) -> list[constructor.CheckItem]:
         profile = {k: v for k, v in profile.items() if k in constructor.FAILURE_FACTORS}
     period = (datetime.date(program.year_from, 1, 1), datetime.date(program.year_to, 12, 31))
     return constructor.quality_check(goals, measures, profile, factor_titles(), period=period)
-
-
-def approve(program: Program, *, by: Any) -> Program:
-    """Approve a draft whose checklist passes (coordinator); otherwise ``QualityCheckFailed`` with the reasons."""
-    _locked(program)
-    items = check(program)
-    if not constructor.check_passed(items):
-        raise QualityCheckFailed([p for i in items for p in i.problems])
-    with transaction.atomic():
-        before = snapshot(program)
-        program.status, program.approved_by, program.approved_at = (
-            Program.Status.APPROVED,
-            _user(by),
-            timezone.now(),
-        )
-        program.save()
-        record(program, "programs.program.approved", by=by, before=before, after=snapshot(program))
-        feed_roadmap(program, by=by)
-    return program
-
-
-def roadmap_items(program: Program) -> list[Any]:
-    """The program's measures × years as items of the school's roadmap (portal.roadmap tracks them).
-
-    A measure counts in each year of the program its dates touch (no dates: every year); it is due on its end
-    date in the year it ends, otherwise by 31 December. Its roadmap direction is its first direction (1 if none).
-    """
-    from portal.roadmap.services import SchoolItem
-
-    items = []
-    for m in program.measures.all():
-        for year in range(program.year_from, program.year_to + 1):
-            if (m.start is not None and m.start.year > year) or (m.end is not None and m.end.year < year):
-                continue
-            items.append(
-                SchoolItem(
-                    title=m.title,
-                    direction=int(m.directions[0]) if m.directions else 1,
-                    responsible=m.responsible,
-                    year=year,
-                    due_date=m.end if m.end is not None and m.end.year == year else None,
-                    expected_result=m.expected_result,
-                    evidence_wanted=(m.evidence,) if m.evidence.strip() else (),
-                    key=m.code or "",
-                )
-            )
-    return items
-
-
-def feed_roadmap(program: Program, *, by: Any) -> None:
-    """Put an approved program's measures into the school's tracked roadmap (one roadmap per program kind).
-
-    A new approved version replaces the measures of the previous one; statuses, comments and documents of the
-    measures that remain are kept (portal.roadmap.services.upsert_school_items).
-    """
-    from portal.roadmap.services import upsert_school_items
-
-    upsert_school_items(
-        program.school,
-        f"{program.kind}:{program.school_id}",
-        roadmap_items(program),
-        by=by,
-        title=f"{program.get_kind_display()}, версия {program.version} ({program.year_from}–{program.year_to})",
-    )
-
-
-def publish(program: Program, *, by: Any) -> Program:
-    if program.status != Program.Status.APPROVED:
-        raise ProgramError("Опубликовать можно только утверждённую программу.")
-    with transaction.atomic():
-        before = snapshot(program)
-        program.status, program.published_at = Program.Status.PUBLISHED, timezone.now()
-        program.save()
-        record(program, "programs.program.published", by=by, before=before, after=snapshot(program))
-    return program
-
-
-def new_version(program: Program, *, by: Any) -> Program:
-    """A draft copy of an approved or published program (goals and measures copied, provenance kept)."""
-    if program.is_draft:
-        raise ProgramError("Черновик можно редактировать: новая версия не нужна.")
-    with transaction.atomic():
-        version = (
-            Program.objects.filter(school=program.school, kind=program.kind).aggregate(v=Max("version"))["v"]
-            or 0
-        ) + 1
-        goals, measures = list(program.goals.all()), list(program.measures.all())
-        copy = Program.objects.get(pk=program.pk)
-        copy.pk = None
-        copy.version, copy.status, copy.created_by = version, Program.Status.DRAFT, _user(by)
-        copy.approved_by = copy.approved_at = copy.published_at = None
-        copy.save()
-        record(
-            copy, "programs.program.created", by=by, after=snapshot(copy), data={"copied_from": program.pk}
-        )
-        for g in goals:
-            g.pk, g.program = None, copy
-            g.save()
-        for m in measures:
-            m.pk, m.program = None, copy
-            m.save()
-    return copy

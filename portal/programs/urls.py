@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.programs import library_views, views
+from portal.programs import library_views, views, wizard
 
 app_name = "programs"
 
@@ -12,10 +12,13 @@ urlpatterns = [
     path("municipalities/<int:pk>/measures/", library_views.library, name="library"),
     path("municipalities/<int:pk>/measures/new/", library_views.measure_edit, name="measure_new"),
     path("municipalities/<int:pk>/measures/<str:code>/", library_views.measure_edit, name="measure_edit"),
-    path("programs/<int:pk>/step/<int:n>/", views.step, name="step"),
-    path("programs/<int:pk>/measures/add/", views.add_measure, name="add_measure"),
-    path("programs/<int:pk>/approve/", views.approve, name="approve"),
-    path("programs/<int:pk>/new-version/", views.new_version, name="new_version"),
-    path("programs/<int:pk>/preview/", views.preview, name="preview"),
-    path("programs/<int:pk>/document.<str:fmt>", views.download, name="download"),
+    path("programs/<int:pk>/step/<int:n>/", wizard.step, name="step"),
+    path("programs/<int:pk>/measures/add/", wizard.add_measure, name="add_measure"),
+    path("programs/<int:pk>/submit/", wizard.submit, name="submit"),
+    path("programs/<int:pk>/withdraw/", wizard.withdraw, name="withdraw"),
+    path("programs/<int:pk>/return/", wizard.return_program, name="return"),
+    path("programs/<int:pk>/approve/", wizard.approve, name="approve"),
+    path("programs/<int:pk>/new-version/", wizard.new_version, name="new_version"),
+    path("programs/<int:pk>/preview/", wizard.preview, name="preview"),
+    path("programs/<int:pk>/document.<str:fmt>", wizard.download, name="download"),
 ]

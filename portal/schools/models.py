@@ -93,6 +93,15 @@ class School(models.Model):
         help_text="Школы сортируются по этому числу, затем по краткому наименованию.",
     )
 
+    #: Levels of general education (ООП НОО, ООО, СОО) a school of each kind teaches: a form never asks an ООШ
+    #: about СОО. An evening school teaches ООО and СОО; a kind not listed («Другое») may teach any level.
+    LEVELS = ("noo", "ooo", "soo")
+    KIND_LEVELS = {
+        Kind.SOSH: ("noo", "ooo", "soo"),
+        Kind.OOSH: ("noo", "ooo"),
+        Kind.EVENING: ("ooo", "soo"),
+    }
+
     objects = SchoolQuerySet.as_manager()
 
     class Meta:
@@ -105,6 +114,11 @@ class School(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("schools:school", args=[self.pk])
+
+    @property
+    def education_levels(self) -> tuple[str, ...]:
+        """The levels («noo», «ooo», «soo») the school teaches, by its kind."""
+        return self.KIND_LEVELS.get(self.kind, self.LEVELS)
 
 
 class AcademicYear(models.Model):

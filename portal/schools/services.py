@@ -7,19 +7,38 @@ from typing import Any
 from django.db import transaction
 
 from portal.audit.services import record, snapshot
+from portal.lib import stale
 from portal.schools.models import AcademicYear, Municipality, Region, School
 
 #: Fields a school team or coordinator may change from the school page.
 EDITABLE_SCHOOL_FIELDS = ("name", "short_name", "kind", "address", "site_url", "locality", "students")
 
 
-def update_school(school: School, changes: dict[str, Any], *, by: Any) -> School:
-    """Apply edits of the school card; unknown fields are refused, the change is logged with before/after."""
+def school_state(school: School) -> dict[str, Any]:
+    """The editable fields as the form shows them (choices by their Russian label): the stale-save snapshot."""
+    out: dict[str, Any] = {}
+    for name in EDITABLE_SCHOOL_FIELDS:
+        field = School._meta.get_field(name)
+        value = getattr(school, name)
+        out[name] = dict(field.flatchoices).get(value, value) if field.choices else value
+    return out
+
+
+SCHOOL_LABELS = {name: str(School._meta.get_field(name).verbose_name) for name in EDITABLE_SCHOOL_FIELDS}
+
+
+def update_school(school: School, changes: dict[str, Any], *, by: Any, expected: str | None = None) -> School:
+    """Apply edits of the school card; unknown fields are refused, the change is logged with before/after.
+
+    ``expected`` is the form's snapshot (``portal.lib.stale``): if someone saved the school since the form was
+    loaded, ``StaleEdit`` is raised and nothing is written.
+    """
     unknown = set(changes) - set(EDITABLE_SCHOOL_FIELDS)
     if unknown:
         raise ValueError(f"fields not editable: {sorted(unknown)}")
     with transaction.atomic():
         locked = School.objects.select_for_update().get(pk=school.pk)
+        stale.check(expected, school_state(locked), SCHOOL_LABELS)
         before = snapshot(locked)
         for field, value in changes.items():
             setattr(locked, field, value)

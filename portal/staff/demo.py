@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from opora.plural import PEDAGOG, count
 from portal.audit.services import record
 from portal.schools.models import Municipality, School
 from portal.staff import services
@@ -196,7 +197,7 @@ def load_staff_demo(municipality: Municipality, write: Callable[[str], Any] = pr
                 kind="intermunicipal",
                 starts_on=datetime.date(2023, 1, 1),
             )
-        write(f"Педагоги (демо): {start - 1} педагогов с записями 2023–2024 гг.")
+        write(f"Педагоги (демо): {count(start - 1, PEDAGOG)} с записями 2023–2024 гг.")
     from portal.monitoring.models import MonitoringPeriod
 
     period = MonitoringPeriod.objects.filter(

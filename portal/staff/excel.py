@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from portal.audit.services import record, snapshot
+from portal.lib.collation import naturally_ordered
 from portal.lib.uploads import data_import_problem
 from portal.schools.models import School
 from portal.staff.models import Category, Course, Teacher
@@ -50,7 +51,7 @@ def template(school: School) -> bytes:
     ws = wb.active
     ws.title = TEACHERS
     ws.append(TEACHER_HEADERS)
-    for t in Teacher.objects.filter(school=school).order_by("name"):
+    for t in naturally_ordered(Teacher.objects.filter(school=school), "name"):
         ws.append(
             [t.name, t.subjects, t.get_category_display(), "да" if t.is_leadership else "нет", t.hired_year]
         )

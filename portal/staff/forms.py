@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from portal.lib.collation import naturally_ordered
 from portal.schools.models import School
 from portal.staff.models import (
     BestPractice,
@@ -134,7 +135,7 @@ class PracticeForm(forms.ModelForm):
         qs = Teacher.objects.filter(school=school) if school else Teacher.objects.none()
         if teacher is not None:
             qs = qs.exclude(pk=teacher.pk)
-        self.fields["partner"].queryset = qs  # type: ignore[attr-defined]
+        self.fields["partner"].queryset = naturally_ordered(qs, "name")  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -210,7 +211,7 @@ class PracticeSubmitForm(forms.ModelForm):
 
     class Meta:
         model = BestPractice
-        fields = ["title", "authors", "description", "materials_url", "results"]
+        fields = ["title", "authors", "authors_public", "description", "materials_url", "results"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "results": forms.Textarea(attrs={"rows": 3}),

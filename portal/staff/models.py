@@ -324,6 +324,12 @@ class BestPractice(models.Model):
     )
     title = models.CharField("название", max_length=300)
     authors = models.CharField("авторы (как указать в публикации)", max_length=300)
+    authors_public = models.BooleanField(
+        "имена авторов можно показывать открыто",
+        default=False,
+        help_text="Отметьте, только если авторы согласны: тогда их имена увидят и пользователи вне муниципалитета "
+        "(например, наблюдатели региона). Без отметки имена видят только школа, координатор и методический центр.",
+    )
     description = models.TextField("описание")
     materials_url = models.URLField("ссылка на материалы", blank=True)
     results = models.TextField("результаты", blank=True)

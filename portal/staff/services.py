@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from opora import staff_indicators as core
 from portal.audit.services import actor, record, snapshot
+from portal.lib import stale
 from portal.schools.models import Municipality, School
 from portal.staff.models import (
     BestPractice,
@@ -55,6 +56,38 @@ def save_object(obj: models.Model, *, by: Any, action: str) -> models.Model:
             obj, f"{action}.{'changed' if before else 'created'}", by=by, before=before, after=snapshot(obj)
         )
     return obj
+
+
+#: The teacher form's fields, in the order the stale-save message lists them.
+TEACHER_FIELDS = ("name", "subjects", "category", "is_leadership", "hired_year", "left_year")
+
+
+def teacher_state(teacher: Teacher) -> dict[str, Any]:
+    """The teacher's record as the edit form shows it: the snapshot ``portal.lib.stale`` compares on save."""
+    state = {name: getattr(teacher, name) for name in TEACHER_FIELDS}
+    state["category"] = teacher.get_category_display()
+    return state
+
+
+TEACHER_LABELS = {name: str(Teacher._meta.get_field(name).verbose_name) for name in TEACHER_FIELDS}
+
+
+def save_teacher(teacher: Teacher, *, by: Any, expected: str | None = None) -> Teacher:
+    """Save an edited teacher's record; ``expected`` is the form's snapshot: if someone saved the record since the
+    form was loaded, ``portal.lib.stale.StaleEdit`` is raised and nothing is written."""
+    try:
+        teacher.full_clean()
+    except ValidationError as exc:
+        raise StaffError("; ".join(m for msgs in exc.message_dict.values() for m in msgs)) from exc
+    with transaction.atomic():
+        locked = Teacher.objects.select_for_update().get(pk=teacher.pk)
+        stale.check(expected, teacher_state(locked), TEACHER_LABELS)
+        before = snapshot(locked)
+        teacher.save()
+        after = snapshot(teacher)
+        if after != before:
+            record(teacher, "staff.teacher.changed", by=by, before=before, after=after)
+    return teacher
 
 
 def delete_object(obj: models.Model, *, by: Any, action: str) -> None:

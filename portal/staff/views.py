@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from opora import staff_indicators as core
 from portal.accounts.permissions import has_perm
+from portal.lib import stale
 from portal.lib.access import get_for
+from portal.lib.collation import naturally_ordered
 from portal.schools.models import Municipality, School
 from portal.staff import excel, services
 from portal.staff.forms import (
@@ -110,7 +112,7 @@ def school_staff(request: HttpRequest, school_pk: int) -> HttpResponse:
     school = get_for(request, School, "staff.view", pk=school_pk)
     year = _year(request, school.municipality)
     values = services.compute(school.municipality, year, schools=[school.pk])
-    teachers = list(Teacher.objects.filter(school=school).order_by("name"))
+    teachers = list(naturally_ordered(Teacher.objects.filter(school=school), "name"))
     context = {
         "school": school,
         "year": year,
@@ -187,17 +189,30 @@ def teacher(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def teacher_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The teacher's record; a save from a form loaded before someone else's save is refused (stale)."""
     t = _teacher(request, pk, "staff.edit")
     form = TeacherForm(request.POST or None, instance=t)
+    refused: stale.StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_object(form.instance, by=request.user, action="staff.teacher")
+            services.save_teacher(form.instance, by=request.user, expected=stale.expected(request.POST))
+        except stale.StaleEdit as exc:
+            refused = exc
         except services.StaffError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Сведения о педагоге сохранены.")
             return redirect(t)
-    return render(request, "staff/form.html", {"form": form, "title": f"Педагог: {t}", "school": t.school})
+    kept = stale.expected(request.POST) if request.method == "POST" and refused is None else None
+    current = Teacher.objects.get(pk=t.pk)
+    context = {
+        "form": form,
+        "title": f"Педагог: {current}",
+        "school": t.school,
+        "stale": refused,
+        "loaded_state": kept or stale.seal(services.teacher_state(current)),
+    }
+    return render(request, "staff/form.html", context)
 
 
 @login_required
@@ -412,7 +427,14 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "staff/support.html",
-        {"municipality": municipality, "visits": visits, "form": form, "can_edit": can_edit},
+        {
+            "municipality": municipality,
+            "visits": visits,
+            "form": form,
+            "can_edit": can_edit,
+            # «Команда» names people: shown to those who may see the municipality's staff, not to region viewers.
+            "can_names": has_perm(request.user, "staff.view", municipality),
+        },
     )
 
 
@@ -515,13 +537,18 @@ def practices(request: HttpRequest, pk: int) -> HttpResponse:
     qs = BestPractice.objects.filter(school__municipality=municipality).select_related("school")
     if not can_review:
         qs = qs.filter(status=BestPractice.Status.PUBLISHED)
+    items = list(qs)
+    for p in items:
+        # Authors are teachers: named to those who may see the school's teachers, to others only when the
+        # practice is marked «имена авторов можно показывать открыто».
+        p.show_authors = p.authors_public or has_perm(request.user, "staff.view", p.school)  # type: ignore[attr-defined]
     sites = TrainingSite.objects.filter(school__municipality=municipality).select_related("school")
     return render(
         request,
         "staff/practices.html",
         {
             "municipality": municipality,
-            "items": qs,
+            "items": items,
             "sites": sites,
             "can_review": can_review,
             "review_form": PracticeReviewForm(auto_id=False),

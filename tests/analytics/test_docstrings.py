@@ -16,6 +16,7 @@ MODULES = [
     "opora.plural",
     "opora.recommendations",
     "opora.regression",
+    "opora.risk_explain",
     "opora.roadmap_catalogue",
     "opora.rule_editing",
     "opora.shrinkage",

@@ -37,10 +37,10 @@ def test_school_team_sees_only_its_own_school(live_server: Any, demo: None, page
     assert "Демонстрационный режим" in page.inner_text("body")
     screenshot(page, "foundation-school-team")
 
-    # The only edit link on the page is for its own school.
-    edit_links = page.locator("a[href*='/edit/']")
-    assert edit_links.count() == 1
-    assert edit_links.first.get_attribute("href") == f"/schools/{own.pk}/edit/"
+    # Every edit link on the page is for its own school: its data and its monitoring form.
+    edit_links = [a.get_attribute("href") for a in page.locator("a[href*='/edit/']").all()]
+    assert f"/schools/{own.pk}/edit/" in edit_links
+    assert all(f"/schools/{own.pk}/edit/" in href for href in edit_links), edit_links
 
     # Another school and the municipality dashboard are out of scope: 404, not a hint.
     other = School.objects.get(code="MNS-SOSH02")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from docx import Document
 
-from portal.programs import services
+from portal.programs import risk, services
 from portal.programs.models import Goal, Program, ProgramMeasure
 from portal.programs.tests.conftest import S1_INPUTS, S1_SELF
 from portal.results.models import ImportBatch, RiskInput
@@ -26,8 +26,8 @@ def setup(transactional_db: Any, world: dict[str, Any], user_with_role: Callable
         municipality=world["M"], kind="risk", filename="risk.csv", sha256="0" * 64, status="imported"
     )
     RiskInput.objects.create(school=world["S1"], batch=batch, year=2023, **S1_INPUTS)
-    services.compute_profile(world["S1"], 2023, by=None)
-    services.set_levels(world["S1"], 2023, S1_SELF, by=None)
+    risk.compute_profile(world["S1"], 2023, by=None)
+    risk.set_levels(world["S1"], 2023, S1_SELF, by=None)
     return {**world, "team": user_with_role("school_team", "S1")}
 
 
@@ -46,7 +46,7 @@ def test_a_school_team_walks_the_wizard_and_downloads_its_docx(
     login(page, base, setup["team"].username)
     page.goto(f"{base}/schools/{school.pk}/")
     page.get_by_test_id("school-programs").click()
-    assert "Низкий уровень оснащения школы" in page.locator("svg.profile-chart").text_content()
+    assert "Низкий уровень оснащения школы" in page.get_by_test_id("profile-chart").inner_text()
     page.get_by_label("Вид программы").select_option("shppko")
     page.get_by_role("button", name="Создать программу в Конструкторе").click()
     page.wait_for_selector("text=Что известно о школе")
@@ -67,10 +67,12 @@ def test_a_school_team_walks_the_wizard_and_downloads_its_docx(
     page.get_by_label("Название своей меры").fill("Родительский клуб «Вместе»")
     page.get_by_label("Фактор риска").select_option("low_parent_involvement")
     page.get_by_role("button", name="Добавить свою меру").click()
-    page.wait_for_selector("text=своя мера школы")
+    page.wait_for_selector(
+        ".measure-row .prov:has-text('своя мера школы')"
+    )  # the new row, not the form title
     own = ProgramMeasure.objects.get(program=program, origin="own")
     row = page.locator(f"#measure-{own.pk}")
-    row.locator("input[name$='-responsible']").fill("Петрова А. А., педагог-организатор")
+    row.locator("textarea[name$='-responsible']").fill("Петрова А. А., педагог-организатор")
     row.locator("input[name$='-start']").fill("2023-10-01")
     row.locator("input[name$='-end']").fill("2025-05-31")
     screenshot(page, "programs-wizard-measures")

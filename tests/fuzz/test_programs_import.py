@@ -1,4 +1,4 @@
-"""The risk-profile upload under bad input (portal.programs.services.import_profiles): a failed report lists
+"""The risk-profile upload under bad input (portal.programs.risk.import_profiles): a failed report lists
 Russian errors naming the file (sheet, row, column), nothing is written, and the page answers 200, never 500."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.urls import reverse
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from portal.programs import services
+from portal.programs import risk, services
 from tests.fuzz.conftest import changed
 from tests.fuzz.strategies import (
     DB,
@@ -25,7 +25,7 @@ from tests.fuzz.strategies import (
     xlsx_with_broken_sheet,
 )
 
-HEADER = list(services.IMPORT_COLUMNS)
+HEADER = list(risk.IMPORT_COLUMNS)
 ROWS = [
     ["S1", 2023, "low_parent_involvement", "высокий", "анкета"],
     ["S2", 2023, "low_environment_quality", "низкий", ""],
@@ -41,7 +41,7 @@ def library(db: Any) -> None:
 def _attempt(m: Any, content: bytes, snapshot: Callable[[], dict[str, int]], name: str) -> list[str] | None:
     with transaction.atomic():
         before = snapshot()
-        report = services.import_profiles(m, content, filename=name, by=None)
+        report = risk.import_profiles(m, content, filename=name, by=None)
         after = snapshot()
         transaction.set_rollback(True)
     if report.ok:
@@ -52,7 +52,7 @@ def _attempt(m: Any, content: bytes, snapshot: Callable[[], dict[str, int]], nam
 
 
 def test_the_valid_file_is_imported(world: dict[str, Any], library: None) -> None:
-    report = services.import_profiles(world["M"], VALID, filename="профиль.xlsx", by=None)
+    report = risk.import_profiles(world["M"], VALID, filename="профиль.xlsx", by=None)
     assert (report.ok, report.levels, report.profiles) == (True, 2, 2)
 
 

@@ -126,7 +126,7 @@ def test_every_import_refuses_the_bomb_and_writes_nothing(
     from portal.audit.models import AuditEntry
     from portal.monitoring import excel as monitoring_excel
     from portal.monitoring import services as monitoring_services
-    from portal.programs import services as programs
+    from portal.programs import risk as programs
     from portal.results import services as results
     from portal.results.models import AssessmentResult, ContextValue, ImportBatch
     from portal.staff import excel as staff_excel

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from portal.programs import services
+from portal.programs import approval, risk, services
 from portal.programs.models import Program
 from portal.results.models import AssessmentResult, ImportBatch, RiskInput
 
@@ -57,8 +57,8 @@ def s1_data(world: dict[str, Any], library: None) -> dict[str, Any]:
             school=world["S1"], batch=results, procedure="vpr", subject=subject, grade=5, grade_program=4,
             year=2023, n=n, n_2=n2, n_3=n - n2, n_4=0, n_5=0,
         )  # fmt: skip
-    services.compute_profile(world["S1"], 2023, by=None)
-    services.set_levels(world["S1"], 2023, S1_SELF, by=None)
+    risk.compute_profile(world["S1"], 2023, by=None)
+    risk.set_levels(world["S1"], 2023, S1_SELF, by=None)
     return world
 
 
@@ -77,3 +77,9 @@ def complete(program: Program) -> Program:
         }
     services.update_goals(program, rows, by=None, director="Иванова И. И., директор")
     return program
+
+
+def approve(program: Program) -> Program:
+    """The school sends the program, the coordinator approves it (portal.programs.approval)."""
+    approval.submit(program, by=None)
+    return approval.approve(program, by=None)

@@ -16,7 +16,7 @@ from PIL import ImageChops
 from portal.lib import documents as docs
 from portal.programs import documents, services
 from portal.programs.models import Program
-from portal.programs.tests.conftest import complete
+from portal.programs.tests.conftest import approve, complete
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
@@ -24,7 +24,7 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 @pytest.fixture
 def approved(program: Program) -> Program:
     complete(program)
-    services.approve(program, by=None)
+    approve(program)
     program.refresh_from_db()
     return program
 

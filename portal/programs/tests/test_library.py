@@ -13,7 +13,7 @@ from django.urls import reverse
 from portal.audit.models import AuditEntry
 from portal.lib import stale
 from portal.programs import library as lib
-from portal.programs import services
+from portal.programs import risk, services
 from portal.programs.models import Measure, Program
 
 SHIPPED_M01 = "Анализ рискового профиля и самодиагностика школы"  # opora/data/measures.yaml, M01
@@ -96,7 +96,7 @@ def test_the_constructor_of_each_region_proposes_from_its_own_library(
     # region R2 renames the measure and stops proposing M10
     lib.save_measure(s1_data["R2"], code, {"title": "Мера в редакции другого региона"}, by=None)
     lib.save_measure(s1_data["R2"], "M10", {"is_active": False}, by=None)
-    services.set_levels(s1_data["S3"], 2023, dict.fromkeys(program.priorities, ("high", "")), by=None)
+    risk.set_levels(s1_data["S3"], 2023, dict.fromkeys(program.priorities, ("high", "")), by=None)
     other = services.create_program(s1_data["S3"], "shppko", by=None, profile_year=2023)
     row = other.measures.get(code=code)
     assert row.title == "Мера в редакции другого региона" and row.measure is not None

@@ -9,14 +9,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from portal.programs import services
+from portal.programs import risk, services
 from portal.programs.models import Program, RiskLevel
 from tests.permissions import role_url_matrix
 
 
 @pytest.fixture
 def objs(s1_data: dict[str, Any], program: Program) -> dict[str, Any]:
-    services.set_levels(s1_data["S3"], 2023, {"low_parent_involvement": ("high", "")}, by=None)
+    risk.set_levels(s1_data["S3"], 2023, {"low_parent_involvement": ("high", "")}, by=None)
     p3 = services.create_program(s1_data["S3"], "shppko", by=None, profile_year=2023)
     return {**s1_data, "P": program, "P3": p3}
 
@@ -130,8 +130,55 @@ def test_only_the_coordinator_approves(
     complete(objs["P"])
     url = reverse("programs:approve", args=[objs["P"].pk])
     client.force_login(user_with_role("school_team", "S1"))
-    assert client.post(url, {"action": "approve"}).status_code == 404
+    assert client.post(reverse("programs:submit", args=[objs["P"].pk])).status_code == 302
+    assert client.post(url, {"action": "approve", "confirmed": "1"}).status_code == 404
     client.force_login(user_with_role("coordinator", "M"))
-    assert client.post(url, {"action": "approve"}).status_code == 302
+    confirm = client.post(url, {"action": "approve"})  # first the confirmation page with what will change
+    assert confirm.status_code == 200 and "В дорожную карту школы будут внесены" in confirm.content.decode()
+    objs["P"].refresh_from_db()
+    assert objs["P"].status == "submitted"
+    assert client.post(url, {"action": "approve", "confirmed": "1"}).status_code == 302
     objs["P"].refresh_from_db()
     assert objs["P"].status == "approved"
+
+
+#: The program's way to approval (POST only): who may do what, per scope; everyone else gets 404.
+WRITES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "submit P": lambda w: reverse("programs:submit", args=[w["P"].pk]),
+    "withdraw P": lambda w: reverse("programs:withdraw", args=[w["P"].pk]),
+    "return P": lambda w: reverse("programs:return", args=[w["P"].pk]),
+    "approve P": lambda w: reverse("programs:approve", args=[w["P"].pk]),
+    "submit P3": lambda w: reverse("programs:submit", args=[w["P3"].pk]),
+    "return P3": lambda w: reverse("programs:return", args=[w["P3"].pk]),
+}
+WRITERS: dict[tuple[str, str], set[str]] = {
+    ("coordinator", "M"): {"submit P", "withdraw P", "return P", "approve P"},
+    ("method_centre", "M"): set(),
+    ("school_team", "S1"): {"submit P", "withdraw P"},
+    ("school_team", "S2"): set(),
+    ("region_viewer", "R"): set(),
+    ("region_coordinator", "R"): {"submit P", "withdraw P", "return P", "approve P"},
+    ("region_coordinator", "R2"): {"submit P3", "return P3"},
+    ("region_viewer", "R2"): set(),
+}
+
+
+@pytest.mark.parametrize(("role", "scope", "url_name", "status"), role_url_matrix(WRITERS, WRITES))
+def test_the_way_to_approval_answers_each_role_per_scope(
+    client: Client,
+    objs: dict[str, Any],
+    user_with_role: Callable[..., Any],
+    role: str,
+    scope: str,
+    url_name: str,
+    status: int,
+) -> None:
+    client.force_login(user_with_role(role, scope))
+    response = client.post(WRITES[url_name](objs), {"comment": "Уточните сроки мер.", "action": "approve"})
+    # Allowed: the action runs or is refused with a message (redirect), or the confirmation page shows (200).
+    assert (response.status_code in (200, 302)) == (status == 200)
+    if status == 404:
+        assert response.status_code == 404
+        for key in ("P", "P3"):
+            objs[key].refresh_from_db()
+            assert objs[key].status == "draft"

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 
 from portal.audit.models import AuditEntry
-from portal.programs import services
+from portal.programs import approval, risk, services
 from portal.programs.models import Measure, Program, ProgramMeasure, RiskFactor, RiskLevel, RiskProfile
-from portal.programs.tests.conftest import complete
+from portal.programs.tests.conftest import approve, complete
 
 
 def levels(school: Any, year: int = 2023) -> dict[str, tuple[str, str]]:
@@ -48,15 +48,15 @@ def test_overriding_a_computed_level_needs_a_comment_and_is_audited(s1_data: dic
     with pytest.raises(
         services.ProgramError, match="по данным уровень средний; чтобы изменить его, укажите обоснование"
     ):
-        services.set_levels(s1, 2023, {"teacher_shortage": ("high", "")}, by=None)
+        risk.set_levels(s1, 2023, {"teacher_shortage": ("high", "")}, by=None)
     assert levels(s1)["teacher_shortage"] == ("medium", "computed")
-    services.set_levels(s1, 2023, {"teacher_shortage": ("high", "Два педагога уходят на пенсию")}, by=None)
+    risk.set_levels(s1, 2023, {"teacher_shortage": ("high", "Два педагога уходят на пенсию")}, by=None)
     lv = RiskLevel.objects.get(profile__school=s1, factor__code="teacher_shortage")
     assert (lv.level, lv.source, lv.computed_level) == ("high", "override", "medium")
     entry = AuditEntry.objects.filter(action="programs.risklevel.changed").latest("pk")
     assert (entry.before["level"], entry.after["level"]) == ("medium", "high")
     # Recomputing keeps the override and refreshes the computed level beside it.
-    services.compute_profile(s1, 2023, by=None)
+    risk.compute_profile(s1, 2023, by=None)
     lv.refresh_from_db()
     assert (lv.level, lv.source) == ("high", "override")
 
@@ -83,7 +83,7 @@ def test_import_checks_the_whole_file_and_writes_nothing_on_error(
             ["S2", "год", "nope", "очень высокий", ""],
         ]
     )
-    report = services.import_profiles(world["M"], content, filename="профиль.xlsx", by=None)
+    report = risk.import_profiles(world["M"], content, filename="профиль.xlsx", by=None)
     assert not report.ok
     assert report.errors == [
         "Файл профиль.xlsx, лист «Профиль», строка 3, столбец «Код ОО»: школа с кодом «S3» не найдена в муниципалитете.",
@@ -101,14 +101,14 @@ def test_import_writes_every_level_at_once(world: dict[str, Any], library: None)
             ["S2", 2023.0, "low_environment_quality", "Средний", ""],
         ]
     )
-    report = services.import_profiles(world["M"], content, filename="p.xlsx", by=None)
+    report = risk.import_profiles(world["M"], content, filename="p.xlsx", by=None)
     assert (report.ok, report.levels, report.profiles) == (True, 2, 2)
     assert levels(world["S2"]) == {"low_environment_quality": ("medium", "imported")}
     assert AuditEntry.objects.filter(action="programs.risklevel.imported").count() == 2
 
 
 def test_import_rejects_a_file_that_is_not_excel(world: dict[str, Any], library: None) -> None:
-    report = services.import_profiles(world["M"], b"not a workbook", filename="x.xlsx", by=None)
+    report = risk.import_profiles(world["M"], b"not a workbook", filename="x.xlsx", by=None)
     assert report.errors == ["Файл x.xlsx: не удалось прочитать как книгу Excel (.xlsx)."]
 
 
@@ -167,7 +167,7 @@ def test_quality_check_lists_problems_and_blocks_approval(program: Program) -> N
         "Цель 3 «Повысить вовлечённость родителей в образовательный процесс»: не указано целевое значение показателя.",
     )
     with pytest.raises(services.QualityCheckFailed) as caught:
-        services.approve(program, by=None)
+        approval.submit(program, by=None)
     assert "не указано базовое значение" in str(caught.value)
     program.refresh_from_db()
     assert program.status == "draft"
@@ -186,11 +186,11 @@ def test_removing_the_only_measure_of_a_high_risk_fails_the_check(program: Progr
 
 def test_approve_publish_lock_and_new_version(program: Program) -> None:
     complete(program)
-    services.approve(program, by=None)
+    approve(program)
     with pytest.raises(services.ProgramLocked, match="уже утверждена"):
         services.add_measure(program, by=None, code="M90")
-    services.publish(program, by=None)
-    copy = services.new_version(program, by=None)
+    approval.publish(program, by=None)
+    copy = approval.new_version(program, by=None)
     assert (copy.version, copy.status, copy.measures.count()) == (2, "draft", program.measures.count())
     assert copy.measures.filter(code="M10").get().provenance["rule"] == "R1"
     actions = set(AuditEntry.objects.values_list("action", flat=True))
@@ -199,7 +199,7 @@ def test_approve_publish_lock_and_new_version(program: Program) -> None:
 
 def test_import_reports_an_absurd_year_instead_of_failing(world: dict[str, Any], library: None) -> None:
     content = _xlsx([["S1", "1e400", "low_parent_involvement", "низкий", ""]])
-    report = services.import_profiles(world["M"], content, filename="p.xlsx", by=None)
+    report = risk.import_profiles(world["M"], content, filename="p.xlsx", by=None)
     assert report.errors == [
         "Файл p.xlsx, лист «Профиль», строка 2, столбец «Год»: ожидается год (например 2023), а не «1e400»."
     ]
@@ -218,14 +218,14 @@ def test_an_approved_program_feeds_the_schools_roadmap_and_a_new_version_keeps_i
     services.update_measures(
         program, {m10.pk: {"start": datetime.date(2023, 9, 1), "end": datetime.date(2024, 5, 31)}}, by=None
     )
-    services.approve(program, by=None)
+    approve(program)
     items = RoadmapItem.objects.filter(school=program.school, source=f"shppko:{program.school_id}")
     assert items.count() == program.measures.count()
     # M10 runs 01.09.2023–31.05.2024: a roadmap entry for 2023 (due 31.12.2023) and 2024 (due on its end date)
     entries = RoadmapEntry.objects.filter(item__school=program.school, item__code="M10").order_by("year")
     assert [(e.year, e.due_dates) for e in entries] == [(2023, ["2023-12-31"]), (2024, ["2024-05-31"])]
     set_status(entries[0], "done", by=None, done_on=datetime.date(2023, 12, 20))
-    copy = services.new_version(program, by=None)
-    services.approve(copy, by=None)
+    copy = approval.new_version(program, by=None)
+    approve(copy)
     kept = RoadmapEntry.objects.get(item__school=program.school, item__code="M10", year=2023)
     assert kept.status == "done"  # the same measure in the new version keeps what was recorded

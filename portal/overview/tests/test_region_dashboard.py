@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from portal.identification.models import IdentificationRun, SchoolOutcome
 from portal.monitoring.models import IndicatorSet, MonitoringPeriod, SchoolSubmission
+from portal.overview import region_dashboard
 from portal.roadmap.models import RoadmapEntry, RoadmapItem
-from portal.schools import region_dashboard
 from portal.schools.models import Municipality, Region, School
 
 DAY = datetime.date(2024, 6, 1)

@@ -1,13 +1,17 @@
-"""Pages of the school registry: home redirect, region, municipality dashboard, school card and edit."""
+"""Overview pages above the base apps: home redirect, region dashboard, municipality dashboard, school home.
+
+They gather what the apps know (identification, monitoring, roadmap, programs); the base app ``portal.schools``
+keeps only its own edit form (``portal.schools.edit_views``) and imports nothing above it.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from portal.accounts.permissions import (
     has_perm,
@@ -15,12 +19,11 @@ from portal.accounts.permissions import (
     regions_visible_to,
     schools_visible_to,
 )
-from portal.audit.models import AuditEntry
 from portal.identification.services import latest_published
 from portal.lib.access import get_for
 from portal.lib.collation import ordered_by_name
-from portal.schools import region_dashboard, services
-from portal.schools.forms import SchoolForm
+from portal.overview import region_dashboard, school_home
+from portal.programs import approval
 from portal.schools.models import Municipality, Region, School
 
 
@@ -38,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(schools[0])
     return render(
         request,
-        "schools/home.html",
+        "overview/home.html",
         {"municipalities": ordered_by_name(municipalities_visible_to(request.user).select_related("region"))},
     )
 
@@ -73,7 +76,7 @@ def region(request: HttpRequest, pk: int) -> HttpResponse:
         "chart": region_dashboard.bar_chart_svg(rows, metric) if rows else "",
         "can_run": has_perm(request.user, "region.identification.run", obj),
     }
-    return render(request, "schools/region.html", context)
+    return render(request, "overview/region.html", context)
 
 
 @login_required
@@ -109,9 +112,13 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
         "query": query,
         "total": School.objects.filter(municipality=obj).count(),
         "kinds": _kind_counts(obj),
+        "waiting_programs": (
+            approval.waiting_for_approval(obj) if has_perm(request.user, "programs.view", obj) else None
+        ),
+        "can_approve_programs": has_perm(request.user, "programs.approve", obj),
     }
     template = (
-        "schools/_school_table.html" if request.headers.get("HX-Request") else "schools/municipality.html"
+        "overview/_school_table.html" if request.headers.get("HX-Request") else "overview/municipality.html"
     )
     return render(request, template, context)
 
@@ -125,30 +132,27 @@ def _kind_counts(obj: Municipality) -> list[tuple[str, int]]:
 
 @login_required
 def school(request: HttpRequest, pk: int) -> HttpResponse:
+    """The school's home page: its tasks (monitoring form, program, roadmap, recommendations), then its data."""
     obj = get_for(request, School, "school.view", pk=pk)
+    user = request.user
     run = latest_published(obj.municipality)
     outcome = run.outcomes.filter(school=obj).first() if run else None
-    can_see_log = has_perm(request.user, "audit.view", obj.municipality) or has_perm(
-        request.user, "school.edit", obj
-    )
+    today = timezone.localdate()
+    year = school_home.recommendation_year(obj) if has_perm(user, "reports.view", obj) else None
     context = {
         "school": obj,
         "run": run,
         "outcome": outcome,
-        "can_edit": has_perm(request.user, "school.edit", obj),
-        "can_view_municipality": has_perm(request.user, "municipality.view", obj.municipality),
-        "history": AuditEntry.objects.filter(school=obj)[:10] if can_see_log else None,
+        "can_edit": has_perm(user, "school.edit", obj),
+        "can_view_municipality": has_perm(user, "municipality.view", obj.municipality),
+        "can_see_log": has_perm(user, "audit.view", obj.municipality),
+        "monitoring": (
+            school_home.monitoring_task(obj, user, today) if has_perm(user, "monitoring.view", obj) else None
+        ),
+        "can_monitoring": has_perm(user, "monitoring.view", obj),
+        "programs": school_home.program_tasks(obj) if has_perm(user, "programs.view", obj) else None,
+        "roadmap": school_home.roadmap_tasks(obj, today) if has_perm(user, "roadmap.view", obj) else None,
+        "rec_year": year,
+        "recommendations": school_home.recommendations(obj, year)[:3] if year is not None else None,
     }
-    return render(request, "schools/school.html", context)
-
-
-@login_required
-def school_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    obj = get_for(request, School, "school.edit", pk=pk)
-    form = SchoolForm(request.POST or None, instance=School.objects.get(pk=obj.pk))
-    if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.update_school(obj, changes, by=request.user)
-        messages.success(request, "Сведения о школе сохранены." if changes else "Изменений нет.")
-        return redirect(obj)
-    return render(request, "schools/school_edit.html", {"school": obj, "form": form})
+    return render(request, "overview/school.html", context)

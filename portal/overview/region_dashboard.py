@@ -139,7 +139,8 @@ def comparison(region: Region, *, day: datetime.date | None = None) -> list[Row]
         periods[period_id].forms += n
         if status in SUBMITTED:
             periods[period_id].submitted += n
-    # Overdue roadmap entries (municipal and schools' roadmaps), by the rule of opora.roadmap_tracking.
+    # OVERDUE: roadmap entries (municipal and schools' roadmaps) past a due date, by the rule of
+    # opora.roadmap_tracking; this is the call site to switch when the roadmap unifies its «overdue» definition.
     day = day or today()
     for mid, status, due in (
         RoadmapEntry.objects.filter(item__municipality__region=region, item__is_active=True)
