@@ -37,6 +37,7 @@ RISK_FIELDS = [
     "share_category_first_highest",
     "share_trained_3y",
     "equipment_complete",
+    "computers_sufficient",
 ]
 
 
