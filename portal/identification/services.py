@@ -20,6 +20,7 @@ import opora
 from opora.config import IdentificationConfig
 from opora.errors import AnalyticsError
 from opora.params import PARAMS, display
+from opora.plural import MUNICIPALITY, SCHOOL, count
 from opora.schema import RESULTS_KEY, RESULTS_SCHEMA, RISK_SCHEMA
 from portal.audit.services import actor, record
 from portal.identification.models import (
@@ -215,7 +216,7 @@ def run_identification(
             [ref_context.filter(~pl.col("school_id").is_in(codes)), context], how="diagonal_relaxed"
         )
         fit_schools = sorted(set(results["school_id"].unique().to_list()))
-        fit_description = f"региональный набор «{reference.name}» ({len(fit_schools)} школ)"
+        fit_description = f"региональный набор «{reference.name}» ({count(len(fit_schools), SCHOOL)})"
     else:
         fit_schools = codes
         fit_description = f"школы муниципалитета ({len(codes)})"
@@ -293,11 +294,24 @@ def region_config(region: Region) -> IdentificationConfig:
     return _saved_config(RegionIdentificationSettings, region=region)
 
 
-def save_region_config(region: Region, mapping: dict[str, Any], *, by: Any) -> RegionIdentificationSettings:
-    """Validate and store the region's configuration (ConfigError names the bad key)."""
+def save_region_config(
+    region: Region, mapping: dict[str, Any], *, by: Any, expected: str | None = None
+) -> RegionIdentificationSettings:
+    """Validate and store the region's configuration (ConfigError names the bad key; StaleEdit as save_config)."""
     return _save_config(
-        RegionIdentificationSettings, "identification.region_settings.changed", mapping, by=by, region=region
+        RegionIdentificationSettings,
+        "identification.region_settings.changed",
+        mapping,
+        by=by,
+        expected=expected,
+        region=region,
     )
+
+
+def saved_mapping(model: Any, **owner: Any) -> dict[str, Any]:
+    """The parameters stored for ``owner`` (empty = defaults), as saved."""
+    saved = model.objects.filter(**owner).first()
+    return dict(saved.config) if saved and saved.config else {}
 
 
 def region_frames(region: Region) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -424,7 +438,9 @@ def _fill_region_run(
     parts = OutcomeParts(outcome)
     model = model_json(outcome)
     version = data_version(results, context, risk)
-    fit_description = f"все школы региона ({len(codes)} школ, {len(by_municipality)} муниципалитетов)"
+    fit_description = (
+        f"все школы региона ({count(len(codes), SCHOOL)}, {count(len(by_municipality), MUNICIPALITY)})"
+    )
     municipalities = {s.municipality_id: s.municipality for s in schools}
     with transaction.atomic():
         region_run.status = RegionRun.Status.FINISHED
@@ -487,7 +503,7 @@ def _fill_region_run(
                 "seconds": round(time.monotonic() - started, 2),
             },
         )
-    report(100, f"Готово: {len(runs)} муниципалитетов, {len(rows)} школ.")
+    report(100, f"Готово: {count(len(runs), MUNICIPALITY)}, {count(len(rows), SCHOOL)}.")
 
 
 def publish_region_run(region_run: RegionRun, *, by: Any) -> RegionRun:
