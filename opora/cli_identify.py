@@ -187,6 +187,11 @@ def wide_inputs(
             + ", ".join(f"«{c}»" for c in table.columns[:30])
             + "."
         )
+    for col in [*result_cols, *context_cols]:
+        if table[col].null_count() == table.height or (
+            table.schema[col] == pl.String and table[col].str.strip_chars().fill_null("").eq("").all()
+        ):
+            raise AnalyticsError(f"Столбец «{col}» широкой таблицы пуст: в нём нет ни одного значения.")
     directions = _directions(context_cols, args, config)
     if args.year_col:
         year_expr = _number_column(table, args.year_col, "год").cast(pl.Int16)

@@ -41,6 +41,7 @@ from opora.indices import (
 )
 from opora.inputs import check_inputs, exclusions
 from opora.modelfit import YearModel, fit_year
+from opora.plural import SCHOOL, count
 from opora.reasons import ReasonMap, factor_reasons, trend_reasons, yearly_reasons
 from opora.risk_factors import RiskFlag, RiskFlags, factor_texts, risk_flag_frame
 
@@ -197,7 +198,7 @@ def _why_no_model(
     with_ctx = ctx.index.filter(pl.col("school_id").is_in(list(in_fit))).height
     fitting = joined.filter(pl.col("in_fit")).height
     if len(in_fit) < need:
-        return f"в выборке модели {len(in_fit)} школ, а для регрессии нужно не менее {need} школ"
+        return f"в выборке модели {count(len(in_fit), SCHOOL)}, а для регрессии нужно не менее {need} школ"
     if raw_rows < need:
         return (
             f"результаты за {_window_text(config, year)} есть у {raw_rows} из {len(in_fit)} школ выборки, а для "
@@ -323,7 +324,7 @@ def identify(
     if results.height == 0:
         raise InsufficientDataError(
             f"Нет результатов оценочных процедур за {year} год"
-            + (f" и {window - 1} предыдущих лет (окно индекса)" if window > 1 else "")
+            + (f" и предыдущие годы окна индекса ({year - window + 1}–{year})" if window > 1 else "")
             + "."
         )
     cells = build_cells(results, cfg.results)

@@ -165,6 +165,17 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+def _cell_text(row: Mapping[str, Any]) -> str:
+    """«ОГЭ, русский язык, 9 класс» (or «столбец «math»» of a wide table)."""
+    proc, subject = row.get("procedure"), row.get("subject")
+    if proc is not None and proc == subject:
+        return f"столбец «{proc}»"
+    parts = [PROCEDURE_LABELS.get(str(proc), str(proc)), subject_label(str(subject))]
+    if row.get("grade") not in (None, 0):
+        parts.append(f"{row['grade']} класс")
+    return ", ".join(parts)
+
+
 def _range_text(lo: float, hi: float) -> str:
     return f"от {_value_text(lo)} до {_value_text(hi)}"
 
@@ -307,22 +318,16 @@ def _validity(frame: pl.DataFrame, column: str, dropped: list[pl.DataFrame]) -> 
     out = frame.filter(invalid)
     if out.height:
         dropped.append(
-            out.select(
-                pl.col("year").cast(pl.Int64),
-                pl.col("school_id"),
-                pl.lit("invalid_row").alias("stage"),
-                pl.lit(column).alias("column"),
-                pl.concat_str(
-                    [
-                        pl.col("procedure").replace(PROCEDURE_LABELS),
-                        pl.col("subject"),
-                        pl.col("grade").cast(pl.String) + pl.lit(" класс"),
-                    ],
-                    separator=", ",
-                ).alias("value"),
-                pl.lit(f"строка отмечена как недостоверная в столбце «{column}» и не учитывается").alias(
-                    "reason"
-                ),
+            exclusions(
+                {
+                    "year": r["year"],
+                    "school_id": r["school_id"],
+                    "stage": "invalid_row",
+                    "column": column,
+                    "value": _cell_text(r),
+                    "reason": f"строка отмечена как недостоверная в столбце «{column}» и не учитывается",
+                }
+                for r in out.iter_rows(named=True)
             )
         )
     kept = frame.filter(~invalid)
@@ -426,21 +431,16 @@ def _result_ranges(
             .drop("__row")
         )
         dropped.append(
-            bad.select(
-                pl.col("year").cast(pl.Int64),
-                pl.col("school_id"),
-                pl.lit("out_of_range").alias("stage"),
-                pl.lit(COLUMN_LABELS.get(column, column)).alias("column"),
-                pl.concat_str(
-                    [
-                        pl.col("procedure").replace(PROCEDURE_LABELS),
-                        pl.col("subject"),
-                        pl.col("grade").cast(pl.String) + pl.lit(" класс"),
-                        pl.col(column).cast(pl.String).str.replace(r"\.", ","),
-                    ],
-                    separator=", ",
-                ).alias("value"),
-                pl.lit(f"значение вне допустимого диапазона ({allowed}) исключено").alias("reason"),
+            exclusions(
+                {
+                    "year": r["year"],
+                    "school_id": r["school_id"],
+                    "stage": "out_of_range",
+                    "column": COLUMN_LABELS.get(column, column),
+                    "value": f"{_cell_text(r)}: {_value_text(r[column])}",
+                    "reason": f"значение вне допустимого диапазона ({allowed}) исключено",
+                }
+                for r in bad.iter_rows(named=True)
             )
         )
     return out

@@ -44,9 +44,9 @@ def fit_year(joined: pl.DataFrame, config: IdentificationConfig, *, year: int) -
         missing = fitting.filter(pl.col("n_participants").fill_null(0) <= 0)["school_id"].head(5).to_list()
         what = "Взвешенная регрессия" if config.regression.weighted else "Сжатие остатков малых школ"
         raise AnalyticsError(
-            f"{what} требует числа участников у всех школ модели, а у {len(n_fit) - int((n_fit > 0).sum())} школ "
-            f"его нет (например, {', '.join(missing)}). Добавьте число участников (столбец n) или отключите "
-            "этот параметр методики — иначе он молча ничего бы не делал."
+            f"{what} требует числа участников у всех школ модели, а его нет у части школ (без числа участников: "
+            f"{len(n_fit) - int((n_fit > 0).sum())} из {len(n_fit)}; например, {', '.join(missing)}). Добавьте число "
+            "участников (столбец n) или отключите этот параметр методики — иначе он молча ничего бы не делал."
         )
     w_fit = None
     scale_w = 1.0

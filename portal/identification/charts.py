@@ -38,7 +38,7 @@ LEGEND = [
     ("above_expected", COLOURS["above_expected"], "выше ожидаемых"),
 ]
 FONT = 12
-CHAR_W = 6.6  # average width of a character at FONT px (Cyrillic, sans-serif), for placing labels
+CHAR_W = 7.6  # a generous width of a character at FONT px (Cyrillic, «№»), for placing labels
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,9 @@ def scatter_svg(
     placed = _place_labels(
         [(sx(p.x), sy(p.y), p.label) for p in points if PROGRAMME & set(p.categories)], points, sx, sy
     )
-    for p in points:
+    labels = []
+    # Bigger markers (more categories) first, so that a school sitting on another stays visible on top of it.
+    for p in sorted(points, key=lambda q: -len(q.categories)):
         cats = [c for c in PRIORITY if c in p.categories]
         cx, cy = sx(p.x), sy(p.y)
         names = ", ".join(_NAMES[c] for c in cats) or "без категорий"
@@ -156,27 +158,33 @@ def scatter_svg(
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{6 if cats else 5}" fill="{fill}" stroke="#fff" '
             'stroke-width="1.5"/>'
         )
-        spot = placed.get(id(p)) if PROGRAMME & set(p.categories) else None
+        spot = placed.get(id(p))
         if spot is not None:
-            lx, ly, anchor, leader = spot
-            text = (
-                (
+            lx, ly, anchor, leader, box = spot
+            if leader:
+                labels.append(
                     f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{leader[0]:.1f}" y2="{leader[1]:.1f}" '
                     'stroke="#8a96a3" stroke-width="1"/>'
-                    if leader
-                    else ""
                 )
-                + f'<text class="chart-label" x="{lx:.1f}" y="{ly:.1f}" font-size="{FONT}" text-anchor="{anchor}" '
-                f'fill="#1d2733">{escape(p.label)}</text>'
+            labels.append(
+                f'<rect x="{box[0]:.1f}" y="{box[1]:.1f}" width="{box[2] - box[0]:.1f}" height="{box[3] - box[1]:.1f}" '
+                'rx="3" fill="#fff" fill-opacity="0.85"/>'
             )
+            labels.append(
+                f'<text class="chart-label" x="{lx:.1f}" y="{ly:.1f}" font-size="{FONT}" text-anchor="{anchor}" '
+                f'fill="#1d2733" paint-order="stroke" stroke="#fff" stroke-width="3">{escape(p.label)}</text>'
+            )
+            hover = ""
         else:
-            text = (
+            hover = (
                 f'<text class="chart-label chart-label--hover" x="{cx + 9:.1f}" y="{cy - 8:.1f}" font-size="{FONT}" '
                 f'fill="#1d2733" paint-order="stroke" stroke="#fff" stroke-width="3">{escape(p.label)}</text>'
             )
-        dot = f"<title>{escape(tip)}</title>" + "".join(marks) + text
+        dot = f"<title>{escape(tip)}</title>" + "".join(marks) + hover
         target = f' href="{escape(p.href)}"' if p.href else ""
         out.append(f'<a class="chart-point"{target} tabindex="0" aria-label="{escape(tip)}">{dot}</a>')
+    # Labels last: nothing is drawn over them.
+    out.append('<g class="chart-labels" aria-hidden="true">' + "".join(labels) + "</g>")
     out.append("</svg>")
     return "".join(out)
 
@@ -198,14 +206,20 @@ def _overlaps(a: Box, b: Box) -> bool:
 
 def _place_labels(
     labels: Sequence[tuple[float, float, str]], points: Sequence[Point], sx: Any, sy: Any
-) -> dict[int, tuple[float, float, str, tuple[float, float] | None]]:
+) -> dict[int, tuple[float, float, str, tuple[float, float] | None, Box]]:
     """Positions for the labels of the programme's schools that overlap no other label, no point and stay in the
     plot: (x, y, text-anchor, leader-line end or None), keyed by id() of the point. Candidates are tried beside
     the point first, then further away along a leader line."""
     left, top, right, bottom = LEFT + 2, TOP + 2, WIDTH - RIGHT - 2, HEIGHT - BOTTOM - 2
-    dots: list[Box] = [(sx(p.x) - 7, sy(p.y) - 7, sx(p.x) + 7, sy(p.y) + 7) for p in points]
+
+    def radius(p: Point) -> float:
+        return 8.0 + 3.0 * max(0, len([c for c in PRIORITY if c in p.categories]) - 1)
+
+    dots: list[Box] = [
+        (sx(p.x) - radius(p), sy(p.y) - radius(p), sx(p.x) + radius(p), sy(p.y) + radius(p)) for p in points
+    ]
     taken: list[Box] = []
-    out: dict[int, tuple[float, float, str, tuple[float, float] | None]] = {}
+    out: dict[int, tuple[float, float, str, tuple[float, float] | None, Box]] = {}
     labelled = [p for p in points if PROGRAMME & set(p.categories)]
     # Place the most crowded points first: they have the fewest free spots.
     order = sorted(
@@ -218,9 +232,10 @@ def _place_labels(
         w, h = len(text) * CHAR_W + 4, FONT + 4
         chosen = None
         for dist in (0, 18, 34, 52, 72, 95):
+            gap = radius(p) + 1
             for dx, dy in ((1, -1), (1, 1), (-1, -1), (-1, 1), (1, 0), (-1, 0), (0, -1), (0, 1)):
-                ox = cx + dx * (9 + dist)
-                oy = cy + dy * (9 + dist * 0.6)
+                ox = cx + dx * (gap + dist)
+                oy = cy + dy * (gap + dist * 0.6)
                 x0 = ox if dx > 0 else (ox - w if dx < 0 else ox - w / 2)
                 y0 = oy - h if dy <= 0 else oy
                 if dy == 0:
@@ -244,7 +259,7 @@ def _place_labels(
             nearest_x = min(max(cx, box[0]), box[2])
             nearest_y = min(max(cy, box[1]), box[3])
             leader = (nearest_x, nearest_y)
-        out[id(p)] = (anchor_x, box[3] - 4, "start", leader)
+        out[id(p)] = (anchor_x, box[3] - 4, "start", leader, box)
     return out
 
 

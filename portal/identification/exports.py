@@ -35,7 +35,9 @@ RULE_RESULT = {True: "да", False: "проверено, категория не
 
 def run_xlsx(run: IdentificationRun, rows: list[dict[str, Any]]) -> bytes:
     has_official = any(r["has_official"] for r in rows)
-    header = [name for name, _ in SCHOOL_COLUMNS] + (["Официальный список", "Расхождение"] if has_official else [])
+    header = [name for name, _ in SCHOOL_COLUMNS] + (
+        ["Официальный список", "Расхождение"] if has_official else []
+    )
     table = []
     for r in rows:
         line = [get(r["o"]) for _, get in SCHOOL_COLUMNS]
@@ -53,7 +55,9 @@ def run_xlsx(run: IdentificationRun, rows: list[dict[str, Any]]) -> bytes:
         for reason in r["o"].reasons
     ]
     model = run.model or {}
-    by_year = {int(y): m for y, m in (model.get("by_year") or {}).items()} or ({run.year: model} if model else {})
+    by_year = {int(y): m for y, m in (model.get("by_year") or {}).items()} or (
+        {run.year: model} if model else {}
+    )
     model_header, model_table = model_rows(by_year, model.get("years_skipped") or {})
     about = [
         ["Год идентификации", run.year, *([None] * (len(model_header) - 2))],

@@ -57,9 +57,9 @@ def _fit_warning(n_fit: int) -> str | None:
     from opora.plural import SCHOOL, count
 
     return (
-        f"Модель построена всего на {count(n_fit, SCHOOL)} (меньше {MIN_RELIABLE_FIT}): регрессия на таком числе "
-        "школ неустойчива, и категории могут смениться от случайных колебаний. Надёжнее строить модель на "
-        "региональном наборе данных."
+        f"В модели всего {count(n_fit, SCHOOL)} (меньше {MIN_RELIABLE_FIT}): регрессия на таком числе школ "
+        "неустойчива, и категории могут смениться от случайных колебаний. Надёжнее строить модель на региональном "
+        "наборе данных."
     )
 
 
@@ -109,7 +109,7 @@ def region_publish_impact(region_run: RegionRun) -> RegionPublishImpact:
     items = [(r.municipality.name, publish_impact(r)) for r in runs]
     warnings = [w for w in (_fit_warning(region_run.n_fit),) if w]
     for _, impact in items[:1]:
-        warnings += [w for w in impact.warnings if not w.startswith("Модель построена")]
+        warnings += [w for w in impact.warnings if not w.startswith("В модели всего")]
     return RegionPublishImpact(municipalities=items, warnings=warnings)
 
 

@@ -108,7 +108,9 @@ class Group:
 
 def _field_for(p: Param, value: Any) -> forms.Field:
     default = display(p.path, _DEFAULTS[p.section][p.key])
-    help_text = " ".join(x for x in (p.help, f"По умолчанию: {default}.") if x)
+    help_text = " ".join(
+        x for x in (p.help, f"По умолчанию: {default}" + ("" if default.endswith(".") else ".")) if x
+    )
     label = f"{p.label}, {p.unit}" if p.unit else p.label
     kw: dict[str, Any] = {"label": label, "help_text": help_text, "required": False}
     kind = type(_DEFAULTS[p.section][p.key])
@@ -258,8 +260,11 @@ class MethodologyForm(forms.Form):
         self.fields[f"{prefix}__dir"] = forms.ChoiceField(
             choices=DIRECTIONS, required=False, label="Направление"
         )
+        low, high = (item.low, item.high) if item else (0.0, 100.0)
         self.fields[f"{prefix}__lo"] = DecimalField(required=False, label="от")
         self.fields[f"{prefix}__hi"] = DecimalField(required=False, label="до")
+        self.fields[f"{prefix}__lo"].widget.attrs["placeholder"] = _shown(low)
+        self.fields[f"{prefix}__hi"].widget.attrs["placeholder"] = _shown(high)
         self.fields[f"{prefix}__texts"] = forms.CharField(
             required=False, label="Текст → число", widget=forms.Textarea(attrs={"rows": 2, "cols": 18})
         )
@@ -439,8 +444,8 @@ class MethodologyForm(forms.Form):
         for i, _ in enumerate(self.range_rows):
             key = (data.get(f"range__{i}__key") or "").strip()
             lo, hi = data.get(f"range__{i}__lo"), data.get(f"range__{i}__hi")
-            if not key and lo is None and hi is None:
-                continue
+            if lo is None and hi is None:
+                continue  # an empty row: no check of that column
             if not key or lo is None or hi is None:
                 raise forms.ValidationError(
                     "«Допустимые значения результатов»: у строки нужны столбец и обе границы"

@@ -236,8 +236,8 @@ def _publish_context(run: IdentificationRun, found: impact.PublishImpact) -> dic
     if found.changes:
         lines.append(
             {
-                "text": f"Категория меняется у {count(len(found.changes), SCHOOL)}"
-                + (" по сравнению с опубликованным расчётом:" if found.current else ":"),
+                "text": f"Школ, у которых меняется категория{' по сравнению с опубликованным расчётом' if found.current else ''}: "
+                f"{len(found.changes)}",
                 "items": [f"{name}: {before} → {after}" for name, before, after in found.changes],
             }
         )
@@ -459,7 +459,7 @@ def region_publish(request: HttpRequest, pk: int) -> HttpResponse:
     for name, i in changed:
         lines.append(
             {
-                "text": f"{name}: категория меняется у {count(len(i.changes), SCHOOL)}",
+                "text": f"{name} — школ, у которых меняется категория: {len(i.changes)}",
                 "items": [f"{school}: {before} → {after}" for school, before, after in i.changes[:50]]
                 + ([f"… и ещё {count(len(i.changes) - 50, SCHOOL)}"] if len(i.changes) > 50 else []),
             }

@@ -96,7 +96,13 @@ def test_the_risk_zone_by_factors_follows_from_the_orders_rule() -> None:
     five = IdentificationConfig.from_mapping(
         {
             "categories": {
-                "risk_factors": ["staff_vacancies", "internet_slow", "low_categories", "low_training", "equipment_gap"],
+                "risk_factors": [
+                    "staff_vacancies",
+                    "internet_slow",
+                    "low_categories",
+                    "low_training",
+                    "equipment_gap",
+                ],
                 "trend_drop": 0.0,
             }
         }

@@ -214,7 +214,9 @@ def test_the_regional_coordinator_publishes_a_municipal_run_of_its_region(
 ) -> None:
     client.force_login(user_with_role("region_coordinator", "R"))
     assert (
-        client.post(reverse("identification:publish", args=[runs["draft"].pk]), {"confirmed": "1"}).status_code
+        client.post(
+            reverse("identification:publish", args=[runs["draft"].pk]), {"confirmed": "1"}
+        ).status_code
         == 302
     )
     runs["draft"].refresh_from_db()
