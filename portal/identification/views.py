@@ -290,12 +290,25 @@ def school_detail(request: HttpRequest, pk: int, school_pk: int) -> HttpResponse
         "sees_run": sees_run,
         "official": [category_label(c) for c in official],
         "model": run.model or {},
+        "risk_rule": _risk_rule(run.config or {}),
     }
     return render(request, "identification/school.html", context)
 
 
 #: The heading of docs/methodology.md from which the text is for developers only (not shown on the page).
 DEVELOPERS_HEADING = "## Для разработчиков"
+
+
+def _risk_rule(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's risk-zone rule by factors (from its snapshot of the parameters), for the school page."""
+    from opora.catalogue import RISK_FACTORS
+
+    rules = config.get("categories") or {}
+    codes = rules.get("risk_factors")
+    if not codes:
+        return None
+    names = [RISK_FACTORS[c][0].lower() + RISK_FACTORS[c][1:] for c in codes if c in RISK_FACTORS]
+    return {"codes": list(codes), "names": names, "min": rules.get("risk_min_factors", 2)}
 
 
 def methodology(request: HttpRequest) -> HttpResponse:
