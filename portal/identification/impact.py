@@ -51,15 +51,19 @@ def _categories_text(codes: Iterable[str] | None) -> str:
     return ", ".join(shown) or "без категорий"
 
 
-def _fit_warning(n_fit: int) -> str | None:
+def _fit_warning(n_fit: int, *, region: bool = False) -> str | None:
     if n_fit >= MIN_RELIABLE_FIT:
         return None
     from opora.plural import SCHOOL, count
 
+    advice = (
+        "Проверьте, все ли муниципалитеты загрузили результаты и контекстные данные."
+        if region
+        else "Надёжнее строить модель на региональном наборе данных."
+    )
     return (
         f"В модели всего {count(n_fit, SCHOOL)} (меньше {MIN_RELIABLE_FIT}): регрессия на таком числе школ "
-        "неустойчива, и категории могут смениться от случайных колебаний. Надёжнее строить модель на региональном "
-        "наборе данных."
+        f"неустойчива, и категории могут смениться от случайных колебаний. {advice}"
     )
 
 
@@ -107,7 +111,7 @@ class RegionPublishImpact:
 def region_publish_impact(region_run: RegionRun) -> RegionPublishImpact:
     runs = list(region_run.runs.select_related("municipality").order_by("municipality__name", "pk"))
     items = [(r.municipality.name, publish_impact(r)) for r in runs]
-    warnings = [w for w in (_fit_warning(region_run.n_fit),) if w]
+    warnings = [w for w in (_fit_warning(region_run.n_fit, region=True),) if w]
     for _, impact in items[:1]:
         warnings += [w for w in impact.warnings if not w.startswith("В модели всего")]
     return RegionPublishImpact(municipalities=items, warnings=warnings)

@@ -446,7 +446,7 @@ def region_run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def region_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publishing in every municipality asks first: per municipality, which schools change category."""
-    from opora.plural import MUNICIPALITY, SCHOOL, count
+    from opora.plural import SCHOOL, count
 
     region_run = _region_run_for(request, pk, "region.identification.publish")
     if region_run.status != RegionRun.Status.FINISHED:
@@ -466,7 +466,7 @@ def region_publish(request: HttpRequest, pk: int) -> HttpResponse:
     found = impact.region_publish_impact(region_run)
     changed = [(name, i) for name, i in found.municipalities if i.changes]
     lines: list[Any] = [
-        f"Расчёты {count(len(found.municipalities), MUNICIPALITY)} станут официальными за {region_run.year} год; "
+        f"Муниципалитетов, чьи расчёты станут официальными за {region_run.year} год: {len(found.municipalities)}; "
         "опубликованные ранее расчёты этих муниципалитетов за этот год уйдут в архив."
     ]
     for name, i in changed:
@@ -479,7 +479,7 @@ def region_publish(request: HttpRequest, pk: int) -> HttpResponse:
         )
     unchanged_municipalities = len(found.municipalities) - len(changed)
     if unchanged_municipalities:
-        lines.append(f"Без изменений категорий: {count(unchanged_municipalities, MUNICIPALITY)}.")
+        lines.append(f"Муниципалитетов без изменений категорий: {unchanged_municipalities}.")
     return render(
         request,
         "includes/confirm.html",
