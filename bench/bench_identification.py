@@ -1,15 +1,21 @@
 """Benchmarks of the identification engine against a plain polars + statsmodels baseline, in one process.
 
-Run: ``uv run python bench/bench_identification.py [--quick]``. Cases and limits (issue "Engine"):
+Run: ``uv run python bench/bench_identification.py [--quick]``. Cases and limits:
 
 - (a) 1,000 schools × 3 years × 20 procedures, full identification (< 1 s);
-- (b) 40,000 schools × 3 years × 20 procedures (< 10 s);
+- (b) 40,000 schools × 3 years × 20 procedures (< 10 s, and within 1.5× of the baseline in the same run —
+  issue 16, item 11);
 - (c) 10 M student-level rows aggregated to school results (< 15 s).
 
-The baseline does the same work the straightforward way: eager polars joins and group-bys for the statistics,
-z-scores and indices, one statsmodels OLS per year with ``get_prediction`` and ``get_influence``, and the
-category flags. ``--quick`` runs small sizes without limits (used by the smoke test). Exit code 1 when a full
-run misses a limit.
+The baseline does the same core work the straightforward way: eager polars joins and group-bys for the
+statistics, z-scores and single-year indices, one statsmodels OLS per year with ``get_prediction`` and
+``get_influence``, and the category flags. Ours runs the default configuration, which does more: the input
+checks, the 4-year window of the results index, the single-year indices of the trend, the stability and risk
+rules and every school's explanations (as a frame; Reason objects are made when a school is looked up). The
+per-component rows (``IdentificationResult.components``, millions at 40,000 schools) are built on first use and
+are not part of the timing: the command line never writes them, the portal asks for them per municipality.
+``--quick`` runs small sizes without limits (used by the smoke test). Exit code 1 when a full run misses a limit.
+The table prints one line per case: ours, then the baseline, their ratio (baseline / ours) and the limit.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from opora.identify import identify
 from opora.synthetic import synthetic_region, synthetic_students
 
 YEARS = (2021, 2022, 2023)
+#: Case (b) may take at most this many times the baseline's time, measured in the same run.
+MAX_RATIO = 1.5
 
 
 def _best(func: Callable[[], Any], repeat: int) -> float:
@@ -150,7 +158,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     for key, label, limit in (
         ("a", "школ × 3 года × 20 процедур", 1.0),
         ("b", "школ × 3 года × 20 процедур", 10.0),
-    ):
+    ):  # (b) must also stay within MAX_RATIO of the baseline
         data = synthetic_region(sizes[key], YEARS, n_procedures=20, seed=3)
 
         def ours(data: Any = data) -> None:
@@ -161,12 +169,15 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
         ours()
         base()  # warm-up: imports, caches
+        # Ours and the baseline alternate, so that a busy machine slows both alike; the best of each counts.
+        pairs = [(_best(ours, 1), _best(base, 1)) for _ in range(repeat)]
         rows.append(
             {
                 "case": f"({key}) {sizes[key]:,} {label}".replace(",", " "),
-                "ours": _best(ours, repeat if key == "a" else 1),
-                "baseline": _best(base, repeat if key == "a" else 1),
+                "ours": min(p[0] for p in pairs),
+                "baseline": min(p[1] for p in pairs),
                 "limit": limit,
+                "max_ratio": MAX_RATIO if key == "b" else None,
             }
         )
     students = synthetic_students(sizes["c"], n_schools=max(100, sizes["c"] // 10_000))
@@ -181,7 +192,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
         }
     )
     for row in rows:
-        row["ok"] = True if quick else row["ours"] < row["limit"]
+        within = row.get("max_ratio") is None or row["ours"] <= row["max_ratio"] * row["baseline"]
+        row["ok"] = True if quick else (row["ours"] < row["limit"] and within)
     return rows
 
 

@@ -10,18 +10,14 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, NoReturn
 
 import polars as pl
 
-from opora.config import IdentificationConfig, load_config
 from opora.errors import AnalyticsError
 from opora.schema import RESULTS_SCHEMA, RISK_SCHEMA, STUDENT_SCHEMA
 
 __all__ = ["Progress", "main", "read_input"]
-
-#: Inputs with more rows than this show a progress bar on stderr.
-PROGRESS_ROWS = 200_000
 
 
 class Progress:
@@ -172,201 +168,10 @@ def read_input(path: str | Path) -> tuple[str, pl.DataFrame]:
     return kind, frame
 
 
-def _wide_inputs(
-    args: argparse.Namespace, config: IdentificationConfig
-) -> tuple[pl.DataFrame, pl.DataFrame, IdentificationConfig]:
-    """A wide per-school table → long results + context frames and a matching configuration."""
-    if not args.id_col or not args.result_cols or not args.context_cols:
-        raise AnalyticsError("Для широкой таблицы (--wide) укажите --id-col, --result-cols и --context-cols.")
-    frames = [_read_table(Path(p)) for p in args.inputs]
-    table = pl.concat(frames, how="diagonal_relaxed")
-    needed = [args.id_col, *args.result_cols, *args.context_cols]
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise AnalyticsError("В широкой таблице нет столбцов: " + ", ".join(f"«{c}»" for c in missing) + ".")
-    lower = set(args.lower_is_better or [])
-    year_expr = pl.col(args.year_col).cast(pl.Int16) if args.year_col else pl.lit(args.year, dtype=pl.Int16)
-    n_expr = pl.col(args.n_col).cast(pl.Int32) if args.n_col else pl.lit(None, dtype=pl.Int32)
-    parts = []
-    for col in args.result_cols:
-        sign = -1.0 if col in lower else 1.0
-        parts.append(
-            table.select(
-                pl.col(args.id_col).cast(pl.String).alias("school_id"),
-                pl.lit(f"col:{col}").alias("procedure"),
-                pl.lit(col).alias("subject"),
-                pl.lit(0, dtype=pl.Int16).alias("grade"),
-                year_expr.alias("year"),
-                n_expr.alias("n"),
-                (pl.col(col).cast(pl.Float64, strict=False) * sign).alias("mean_pct"),
-            )
-        )
-    try:
-        long = pl.concat(parts)
-        context = table.select(
-            pl.col(args.id_col).cast(pl.String).alias("school_id"),
-            year_expr.alias("year"),
-            *[pl.col(c).cast(pl.Float64, strict=False) for c in args.context_cols],
-        )
-    except pl.exceptions.PolarsError as error:
-        raise AnalyticsError(f"Широкая таблица: значения не прочитаны ({error}).") from error
-    known = dict(config.context.variables)
-    variables = {c: (-1 if c in lower else known.get(c, 1)) for c in args.context_cols}
-    mapping = config.to_mapping()
-    mapping["results"] |= {
-        "statistics": {"mean_pct": 1},
-        "procedures": [],
-        "min_components": min(config.results.min_components, len(args.result_cols)),
-    }
-    mapping["context"] |= {
-        "variables": variables,
-        "min_variables": min(config.context.min_variables, len(args.context_cols)),
-    }
-    return long, context, IdentificationConfig.from_mapping(mapping)
-
-
-def _collect(paths: Sequence[str], progress: Progress) -> dict[str, list[pl.DataFrame]]:
-    found: dict[str, list[pl.DataFrame]] = {}
-    for i, path in enumerate(paths):
-        kind, frame = read_input(path)
-        if kind == "students":
-            from opora.aggregate import aggregate_students
-
-            kind, frame = "results", aggregate_students(frame)
-        found.setdefault(kind, []).append(frame)
-        progress.update(i + 1, len(paths))
-    return found
-
-
-def _concat(frames: list[pl.DataFrame] | None) -> pl.DataFrame | None:
-    return pl.concat(frames, how="diagonal_relaxed") if frames else None
-
-
-def _total_rows(paths: Sequence[str]) -> int:
-    total = 0
-    for p in paths:
-        try:
-            with open(p, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    total += chunk.count(b"\n")
-        except OSError:
-            continue
-    return total
-
-
 def _cmd_identify(args: argparse.Namespace) -> int:
-    from opora.identify import compare_with_official, identify
+    from opora.cli_identify import run
 
-    config = load_config(args.config) if args.config else IdentificationConfig()
-    out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".xlsx"):
-        raise AnalyticsError("Файл результата должен иметь расширение .csv или .xlsx.")
-    all_paths = [*args.inputs, *(args.fit_on or [])]
-    show = args.progress if args.progress is not None else _total_rows(all_paths) > PROGRESS_ROWS
-    reading = Progress("Чтение файлов", enabled=show)
-    official: pl.DataFrame | None = None
-    results: pl.DataFrame | None
-    context: pl.DataFrame | None
-    risk: pl.DataFrame | None
-    if args.wide:
-        if args.year is None and not args.year_col:
-            raise AnalyticsError("Для широкой таблицы укажите --year (или --year-col).")
-        results, context, config = _wide_inputs(args, config)
-        risk = None
-        apply = sorted(set(results["school_id"].to_list()))
-        fit = apply
-    else:
-        mine = _collect(args.inputs, reading)
-        results, context, risk = (
-            _concat(mine.get("results")),
-            _concat(mine.get("context")),
-            _concat(mine.get("risk")),
-        )
-        official = _concat(mine.get("official"))
-        if results is None:
-            raise AnalyticsError("Среди входных файлов нет результатов оценочных процедур.")
-        if context is None:
-            raise AnalyticsError(
-                "Среди входных файлов нет контекстных данных (school_id, year и переменные)."
-            )
-        apply = sorted(set(results["school_id"].drop_nulls().to_list()))
-        fit = apply
-        if args.fit_on:
-            region = _collect(args.fit_on, reading)
-            r_res, r_ctx = _concat(region.get("results")), _concat(region.get("context"))
-            if r_res is None or r_ctx is None:
-                raise AnalyticsError(
-                    "Файлы --fit-on должны содержать результаты и контекстные данные школ региона."
-                )
-            results = pl.concat(
-                [r_res.filter(~pl.col("school_id").is_in(apply)), results], how="diagonal_relaxed"
-            )
-            context = pl.concat(
-                [r_ctx.filter(~pl.col("school_id").is_in(apply)), context], how="diagonal_relaxed"
-            )
-            fit = sorted(set(results["school_id"].drop_nulls().to_list()))
-    year = args.year if args.year is not None else int(results["year"].max())  # type: ignore[arg-type]
-    computing = Progress("Расчёт по годам", enabled=show)
-    result = identify(
-        results,
-        context,
-        risk,
-        config=config,
-        fit_schools=fit,
-        apply_schools=apply,
-        year=year,
-        progress=computing.update,
-    )
-    table = result.schools.with_columns(
-        pl.col("categories").list.join(";"),
-        pl.Series(
-            "reasons",
-            [
-                " | ".join(r.text_ru for r in result.reasons.get(s, []) if r.fired)
-                for s in result.schools["school_id"]
-            ],
-            dtype=pl.String,
-        ),
-    )
-    excluded = result.excluded.filter(pl.col("year") == year).select(
-        "school_id", pl.col("reason").alias("excluded")
-    )
-    table = table.join(excluded, on="school_id", how="left")
-    if official is not None:
-        cmp = compare_with_official(result, official).select(
-            "school_id", pl.col("official").list.join(";"), pl.col("agree")
-        )
-        table = table.join(cmp, on="school_id", how="left")
-    if out.suffix.lower() == ".csv":
-        table.write_csv(out)
-    else:
-        _write_xlsx(out, table, result)
-    sys.stderr.write(f"Готово: {table.height} школ, модель по {result.model.n} школам; результат: {out}\n")
-    return 0
-
-
-def _write_xlsx(path: Path, table: pl.DataFrame, result: Any) -> None:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.create_sheet("Школы", 0)
-    for extra in wb.sheetnames[1:]:
-        del wb[extra]
-    ws.append(table.columns)
-    for row in table.iter_rows():
-        ws.append(list(row))
-    model = wb.create_sheet("Модель")
-    m = result.model
-    for key in ("year", "n", "intercept", "slope", "r_squared", "s_e", "df_resid", "weighted", "ci_level"):
-        model.append([key, getattr(m, key)])
-    for key, value in m.thresholds.items():
-        model.append([f"threshold.{key}", value])
-    why = wb.create_sheet("Обоснование")
-    why.append(["school_id", "category", "rule", "fired", "text_ru"])
-    for sid, reasons in result.reasons.items():
-        for r in reasons:
-            why.append([sid, r.category, r.rule, r.fired, r.text_ru])
-    wb.save(path)
+    return run(args, read_input, _read_table, Progress)
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
@@ -409,26 +214,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="opora", description="Опора: идентификация школ (ШНОР/ШНСУ) без веб-интерфейса.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     ide = sub.add_parser("identify", help="рассчитать индексы, модель и категории школ")
-    ide.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="CSV/XLSX: результаты, контекст, риски, учащиеся"
-    )
-    ide.add_argument("--config", help="файл настроек (.json, .yaml, .toml)")
-    ide.add_argument("--year", type=int, help="год идентификации (по умолчанию последний год в данных)")
-    ide.add_argument("--out", required=True, help="файл результата .csv или .xlsx")
-    ide.add_argument(
-        "--fit-on", nargs="+", metavar="FILE", help="результаты и контекст школ региона для модели"
-    )
-    ide.add_argument("--wide", action="store_true", help="вход — широкая таблица по школам")
-    ide.add_argument("--id-col", help="столбец с кодом школы (широкая таблица)")
-    ide.add_argument("--result-cols", nargs="+", help="столбцы результатов (широкая таблица)")
-    ide.add_argument("--context-cols", nargs="+", help="столбцы контекста (широкая таблица)")
-    ide.add_argument("--lower-is-better", nargs="+", help="столбцы, где меньшее значение лучше")
-    ide.add_argument("--year-col", help="столбец года (широкая таблица)")
-    ide.add_argument("--n-col", help="столбец числа участников (широкая таблица)")
-    ide.add_argument(
-        "--progress", dest="progress", action="store_true", default=None, help="показывать прогресс"
-    )
-    ide.add_argument("--no-progress", dest="progress", action="store_false", help="не показывать прогресс")
+    from opora.cli_identify import add_arguments
+
+    add_arguments(ide)
     ide.set_defaults(func=_cmd_identify)
     from opora.cli_read import register as register_read
 

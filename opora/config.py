@@ -14,17 +14,21 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
+from opora.catalogue import ORDER_RISK_ZONE_FACTORS, RISK_FACTORS
 from opora.errors import ConfigError
 
 __all__ = [
     "CONTEXT_METHODS",
     "DEFAULT_CONTEXT_VARIABLES",
+    "DEFAULT_RESULT_RANGES",
     "DEFAULT_STATISTICS",
     "LOW_RESULTS_RULES",
+    "OUT_OF_RANGE_POLICIES",
     "RESIDUAL_MEASURES",
     "STATISTICS",
     "CategoryRules",
     "ContextConfig",
+    "DataChecks",
     "IdentificationConfig",
     "RegressionConfig",
     "ResultsIndexConfig",
@@ -47,6 +51,17 @@ DEFAULT_CONTEXT_VARIABLES: Final = (
     ("rural", -1),
 )
 CONTEXT_METHODS: Final = ("mean", "pca")
+#: What to do with a value outside its plausible range: refuse the run (listing the rows) or leave the value out
+#: and report it (docs/methodology.md, «Проверка данных»).
+OUT_OF_RANGE_POLICIES: Final = ("refuse", "exclude")
+#: Plausible ranges of result values by default: a key is a column of the results table («mean_pct») or
+#: «procedure.column» («ege.mean_score»). A mean of 0 % is a placeholder, not a result (issue 16: 1,090 such rows
+#: halved R²), so the mean percentage starts at 1 %.
+DEFAULT_RESULT_RANGES: Final = (
+    ("mean_pct", 1.0, 100.0),
+    ("ege.mean_score", 1.0, 100.0),
+    ("mean_mark", 2.0, 5.0),
+)
 LOW_RESULTS_RULES: Final = ("quantile_or_residual", "quantile_and_residual", "quantile", "residual")
 RESIDUAL_MEASURES: Final = ("std_residual", "studentized_residual")
 
@@ -92,6 +107,50 @@ def _str_tuple(value: Any, key: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ConfigError(f"Параметр «{key}»: ожидается число, получено {value!r}.")
+    return float(value)
+
+
+def _ranges(value: Any, key: str) -> tuple[tuple[str, float, float], ...]:
+    """``{"name": [low, high]}`` → a tuple of (name, low, high) with low ≤ high."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"Параметр «{key}»: ожидается словарь «имя: [от, до]».")
+    out = []
+    for name, bounds in value.items():
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"Параметр «{key}»: имя должно быть непустой строкой, получено {name!r}.")
+        if not isinstance(bounds, list | tuple) or len(bounds) != 2:
+            raise ConfigError(f"Параметр «{key}.{name}»: ожидается пара чисел [от, до], получено {bounds!r}.")
+        lo, hi = _number(bounds[0], f"{key}.{name}"), _number(bounds[1], f"{key}.{name}")
+        if lo > hi:
+            raise ConfigError(f"Параметр «{key}.{name}»: нижняя граница {lo} больше верхней {hi}.")
+        out.append((name, lo, hi))
+    return tuple(out)
+
+
+def _maps(value: Any, key: str) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
+    """``{"column": {"text": number}}`` → nested tuples (text → number of a text/ordinal context column)."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"Параметр «{key}»: ожидается словарь «столбец: {{текст: число}}».")
+    out = []
+    for column, mapping in value.items():
+        if not isinstance(column, str) or not column:
+            raise ConfigError(
+                f"Параметр «{key}»: имя столбца должно быть непустой строкой, получено {column!r}."
+            )
+        if not isinstance(mapping, Mapping) or not mapping:
+            raise ConfigError(f"Параметр «{key}.{column}»: ожидается непустой словарь «текст: число».")
+        pairs = []
+        for text, number in mapping.items():
+            if not isinstance(text, str) or not text.strip():
+                raise ConfigError(f"Параметр «{key}.{column}»: текст должен быть непустой строкой.")
+            pairs.append((text, _number(number, f"{key}.{column}.{text}")))
+        out.append((column, tuple(pairs)))
+    return tuple(out)
+
+
 def _check_scalar(value: Any, expected: Any, key: str) -> Any:
     if expected is bool:
         if not isinstance(value, bool):
@@ -107,6 +166,10 @@ def _check_scalar(value: Any, expected: Any, key: str) -> Any:
         return float(value)
     if expected == "float?":
         return None if value is None else _check_scalar(value, float, key)
+    if expected is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"Параметр «{key}»: ожидается строка, получено {value!r}.")
+        return value.strip()
     if isinstance(expected, tuple):  # a choice among strings
         if value not in expected:
             raise ConfigError(f"Параметр «{key}»: значение {value!r} не из списка: {', '.join(expected)}.")
@@ -131,6 +194,10 @@ def _build(cls: Any, mapping: Any, prefix: str, kinds: Mapping[str, Any]) -> Any
             kwargs[key] = _signed_pairs(value, full)
         elif kind == "strs":
             kwargs[key] = _str_tuple(value, full)
+        elif kind == "ranges":
+            kwargs[key] = _ranges(value, full)
+        elif kind == "maps":
+            kwargs[key] = _maps(value, full)
         else:
             kwargs[key] = _check_scalar(value, kind, full)
     obj = cls(**kwargs)
@@ -140,9 +207,14 @@ def _build(cls: Any, mapping: Any, prefix: str, kinds: Mapping[str, Any]) -> Any
 
 def _snapshot(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    kinds = type(obj)._KINDS
     for f in fields(obj):
         value = getattr(obj, f.name)
-        if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        if kinds.get(f.name) == "ranges":
+            out[f.name] = {name: [lo, hi] for name, lo, hi in value}
+        elif kinds.get(f.name) == "maps":
+            out[f.name] = {column: dict(pairs) for column, pairs in value}
+        elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
             out[f.name] = {name: sign for name, sign in value}
         elif isinstance(value, tuple):
             out[f.name] = list(value)
@@ -164,7 +236,9 @@ class ResultsIndexConfig:
     in the data); ``split_vpr_by_level``: ВПР counts as three groups (НОО ≤ 4, ООО 5–9, СОО 10–11);
     ``min_participants``: a cell with fewer participants is dropped; ``min_components``: minimum number of
     procedure groups a school needs; ``min_schools_per_cell``: a (procedure, subject, grade, year) cell needs this
-    many fit schools to be standardised; ``window_years``: years averaged into one year's index (1 = that year).
+    many fit schools to be standardised; ``window_years``: years whose results make one year's index (4: SEED-B
+    «за 2019–2022 годы (в динамике)»; 1 = that year only); ``lower_is_better``: procedures (e.g. the columns of a
+    wide table) whose values are better when lower.
     """
 
     statistics: tuple[tuple[str, int], ...] = DEFAULT_STATISTICS
@@ -173,7 +247,8 @@ class ResultsIndexConfig:
     min_participants: int = 10
     min_components: int = 2
     min_schools_per_cell: int = 5
-    window_years: int = 1
+    window_years: int = 4
+    lower_is_better: tuple[str, ...] = ()
 
     _KINDS = {
         "statistics": "pairs_stat",
@@ -183,6 +258,7 @@ class ResultsIndexConfig:
         "min_components": int,
         "min_schools_per_cell": int,
         "window_years": int,
+        "lower_is_better": "strs",
     }
 
     def validate(self, prefix: str = "results") -> None:
@@ -205,6 +281,10 @@ class ContextConfig:
 
     def validate(self, prefix: str = "context") -> None:
         _range(self.min_variables, 1, max(1, len(self.variables)), f"{prefix}.min_variables")
+        names = [name for name, _ in self.variables]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ConfigError(f"Параметр «{prefix}.variables»: переменная «{repeated[0]}» указана дважды.")
 
 
 @dataclass(frozen=True)
@@ -249,6 +329,7 @@ class CategoryRules:
     resilient_min_residual: float = 0.0
     above_expected_k: float = 1.0
     residual_measure: str = "std_residual"
+    risk_factors: tuple[str, ...] = ORDER_RISK_ZONE_FACTORS
     risk_min_factors: int = 2
     internet_min_mbps: float = 50.0
     categories_min_share: float = 70.0
@@ -270,6 +351,7 @@ class CategoryRules:
         "resilient_min_residual": float,
         "above_expected_k": float,
         "residual_measure": RESIDUAL_MEASURES,
+        "risk_factors": "strs",
         "risk_min_factors": int,
         "internet_min_mbps": float,
         "categories_min_share": float,
@@ -289,7 +371,14 @@ class CategoryRules:
         _range(self.q_res, 0.0, 1.0, f"{prefix}.q_res", open_lo=True)
         _range(self.low_results_k, 0.0, 10.0, f"{prefix}.low_results_k")
         _range(self.above_expected_k, 0.0, 10.0, f"{prefix}.above_expected_k")
-        _range(self.risk_min_factors, 1, 5, f"{prefix}.risk_min_factors")
+        for code in self.risk_factors:
+            if code not in RISK_FACTORS:
+                raise ConfigError(
+                    f"Параметр «{prefix}.risk_factors»: фактор «{code}» не из списка: {', '.join(RISK_FACTORS)}."
+                )
+        if not self.risk_factors:
+            raise ConfigError(f"Параметр «{prefix}.risk_factors»: выберите хотя бы один фактор риска.")
+        _range(self.risk_min_factors, 1, len(self.risk_factors), f"{prefix}.risk_min_factors")
         _range(self.categories_min_share, 0.0, 100.0, f"{prefix}.categories_min_share")
         _range(self.trained_min_share, 0.0, 100.0, f"{prefix}.trained_min_share")
         _range(self.internet_min_mbps, 0.0, 1e6, f"{prefix}.internet_min_mbps")
@@ -306,11 +395,64 @@ class CategoryRules:
                 )
 
 
+@dataclass(frozen=True)
+class DataChecks:
+    """Checks of the input values before anything is computed (docs/methodology.md, «Проверка данных»).
+
+    ``result_ranges``: plausible range of result values by column («mean_pct») or «procedure.column»
+    («ege.mean_score», «math.mean_pct» for a wide table's column); ``context_ranges``: by context variable
+    (empty: the catalogue's range, 0–100 % for other variables); ``out_of_range``: ``refuse`` the run listing the
+    rows, or ``exclude`` the values and report them; ``validity_column``: a column of the results whose «нет»/false/0
+    marks a row as not valid (it is left out and reported); ``context_text_values``: text → number for a text or
+    ordinal context column (without it, text in a context column refuses the run).
+    """
+
+    result_ranges: tuple[tuple[str, float, float], ...] = DEFAULT_RESULT_RANGES
+    context_ranges: tuple[tuple[str, float, float], ...] = ()
+    out_of_range: str = "refuse"
+    validity_column: str = ""
+    context_text_values: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+
+    _KINDS = {
+        "result_ranges": "ranges",
+        "context_ranges": "ranges",
+        "out_of_range": OUT_OF_RANGE_POLICIES,
+        "validity_column": str,
+        "context_text_values": "maps",
+    }
+
+    def validate(self, prefix: str = "data") -> None:
+        for name, _, _ in self.result_ranges:
+            if not name.strip():
+                raise ConfigError(f"Параметр «{prefix}.result_ranges»: пустое имя столбца.")
+
+    def result_range(self, procedure: str, column: str) -> tuple[float, float] | None:
+        """The range of ``column`` for ``procedure``: «procedure.column» first, then «column»."""
+        table = {name: (lo, hi) for name, lo, hi in self.result_ranges}
+        return table.get(f"{procedure}.{column}", table.get(column))
+
+    def context_range(self, variable: str) -> tuple[float, float]:
+        from opora.catalogue import CONTEXT_CATALOGUE, DEFAULT_CONTEXT_RANGE
+
+        table = {name: (lo, hi) for name, lo, hi in self.context_ranges}
+        if variable in table:
+            return table[variable]
+        item = CONTEXT_CATALOGUE.get(variable)
+        return (item.low, item.high) if item else DEFAULT_CONTEXT_RANGE
+
+    def text_values(self, column: str) -> dict[str, float] | None:
+        for name, pairs in self.context_text_values:
+            if name == column:
+                return dict(pairs)
+        return None
+
+
 _SECTIONS: Final[dict[str, Any]] = {
     "results": ResultsIndexConfig,
     "context": ContextConfig,
     "regression": RegressionConfig,
     "categories": CategoryRules,
+    "data": DataChecks,
 }
 
 
@@ -322,6 +464,7 @@ class IdentificationConfig:
     context: ContextConfig = field(default_factory=ContextConfig)
     regression: RegressionConfig = field(default_factory=RegressionConfig)
     categories: CategoryRules = field(default_factory=CategoryRules)
+    data: DataChecks = field(default_factory=DataChecks)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None) -> IdentificationConfig:

@@ -1,25 +1,24 @@
-"""The five municipal risk factors of a school (SEED-B Прил. 1–2; docs/methodology.md R7, rule at_risk)."""
+"""Risk factors of a school (SEED-B Прил. 1–2; docs/methodology.md R7, rule at_risk, and M3).
+
+Six factors are computed from a school's risk inputs: the five of the municipal monitoring programme (Прил. 1)
+and the lack of computer equipment named by the order's risk-zone rule (Прил. 2). Which of them count towards the
+risk zone, and how many are needed, is configured (``categories.risk_factors``, ``categories.risk_min_factors``;
+by default the order's rule: at least two of no stable Internet, not enough computers, staff shortage).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
 
+import numpy as np
 import polars as pl
 
+from opora.catalogue import RISK_FACTORS, RISK_INPUTS
 from opora.config import CategoryRules
 from opora.errors import AnalyticsError
 
-__all__ = ["RISK_FACTORS", "RiskFlag", "risk_flags"]
-
-#: Risk-factor codes in the order of SEED-B Прил. 2, with their Russian labels (shown at the edge).
-RISK_FACTORS: Final = {
-    "staff_vacancies": "Дефицит педагогических кадров (наличие вакансий)",
-    "internet_slow": "Низкий уровень Интернета",
-    "low_categories": "Низкая доля педагогов с первой и высшей категориями",
-    "low_training": "Низкая доля педагогов, прошедших повышение квалификации за 3 года",
-    "equipment_gap": "Недостаточность материально-технического оснащения",
-}
+__all__ = ["RISK_FACTORS", "RiskFlag", "RiskFlags", "factor_texts", "risk_flag_frame", "risk_flags"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,81 +38,129 @@ def _num(value: float) -> str:
     return text.replace(".", ",")
 
 
-def risk_flags(risk: pl.DataFrame, rules: CategoryRules, *, year: int) -> dict[str, list[RiskFlag]]:
-    """Each school's five flags from its latest RISK_SCHEMA row of a year ≤ ``year``.
+_INPUT_TYPES = {
+    "staff_vacancies": pl.Float64,
+    "internet_mbps": pl.Float64,
+    "share_category_first_highest": pl.Float64,
+    "share_trained_3y": pl.Float64,
+    "equipment_complete": pl.Boolean,
+    "computers_sufficient": pl.Boolean,
+}
 
-    A factor holds when: vacancies > ``vacancies_max`` (0); Internet < ``internet_min_mbps`` (50 Мбит/с);
-    share of teachers with the first or highest category < ``categories_min_share`` (70 %); share trained in
-    the last 3 years < ``trained_min_share`` (95 %); equipment incomplete. A missing value gives flag None
-    (not counted).
-    """
-    if risk.height == 0:
-        return {}
+
+def _static(rules: CategoryRules) -> dict[str, tuple[float | bool, str]]:
+    """Each factor's threshold and its words."""
+    return {
+        "staff_vacancies": (float(rules.vacancies_max), f"вакансий больше {rules.vacancies_max}"),
+        "internet_slow": (rules.internet_min_mbps, f"менее {_num(rules.internet_min_mbps)} Мбит/с"),
+        "low_categories": (rules.categories_min_share, f"менее {_num(rules.categories_min_share)} %"),
+        "low_training": (rules.trained_min_share, f"менее {_num(rules.trained_min_share)} %"),
+        "equipment_gap": (True, "не все предметы оснащены по ООП"),
+        "computers_lacking": (True, "компьютерной техники недостаточно"),
+    }
+
+
+def _flag_exprs(rules: CategoryRules) -> dict[str, pl.Expr]:
+    return {
+        "staff_vacancies": pl.col("staff_vacancies") > rules.vacancies_max,
+        "internet_slow": pl.col("internet_mbps") < rules.internet_min_mbps,
+        "low_categories": pl.col("share_category_first_highest") < rules.categories_min_share,
+        "low_training": pl.col("share_trained_3y") < rules.trained_min_share,
+        "equipment_gap": (~pl.col("equipment_complete")) & rules.equipment_required,
+        "computers_lacking": ~pl.col("computers_sufficient"),
+    }
+
+
+def risk_flag_frame(risk: pl.DataFrame, rules: CategoryRules, *, year: int) -> pl.DataFrame:
+    """Each school's latest risk row of a year ≤ ``year`` with the inputs and a boolean ``f_<code>`` per factor
+    (null when the input is missing), sorted by school."""
     if "school_id" not in risk.columns:
         raise AnalyticsError("В таблице факторов риска нет обязательного столбца «school_id».")
-    frame = risk
+    frame = risk.with_columns(pl.col("school_id").cast(pl.String))
     if "year" in frame.columns:
         frame = frame.filter(pl.col("year").cast(pl.Int32) <= year).sort("school_id", "year")
+    else:
+        frame = frame.sort("school_id")
     frame = frame.unique("school_id", keep="last", maintain_order=True)
-    for name, dtype in (
-        ("staff_vacancies", pl.Float64),
-        ("internet_mbps", pl.Float64),
-        ("share_category_first_highest", pl.Float64),
-        ("share_trained_3y", pl.Float64),
-        ("equipment_complete", pl.Boolean),
-    ):
+    for name, dtype in _INPUT_TYPES.items():
         frame = frame.with_columns(
             pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype=dtype).alias(name)
         )
-    # Flags are computed column-wise; only the small RiskFlag objects are built row by row.
-    flags = frame.select(
-        pl.col("school_id").cast(pl.String),
-        pl.col("staff_vacancies"),
-        (pl.col("staff_vacancies") > rules.vacancies_max).alias("f1"),
-        pl.col("internet_mbps"),
-        (pl.col("internet_mbps") < rules.internet_min_mbps).alias("f2"),
-        pl.col("share_category_first_highest"),
-        (pl.col("share_category_first_highest") < rules.categories_min_share).alias("f3"),
-        pl.col("share_trained_3y"),
-        (pl.col("share_trained_3y") < rules.trained_min_share).alias("f4"),
-        pl.col("equipment_complete"),
-        ((~pl.col("equipment_complete")) & rules.equipment_required).alias("f5"),
+    return frame.select(
+        "school_id",
+        *_INPUT_TYPES,
+        *[expr.alias(f"f_{code}") for code, expr in _flag_exprs(rules).items()],
     )
+
+
+def factor_texts(rules: CategoryRules) -> dict[str, pl.Expr]:
+    """Per factor, an expression «название: значение (порог)» over a risk_flag_frame."""
+    from opora.reasons import fmt_expr
+
     static = _static(rules)
-    out: dict[str, list[RiskFlag]] = {}
-    for row in flags.iter_rows():
-        out[row[0]] = [
-            RiskFlag(code, label, row[1 + 2 * k], threshold, text, row[2 + 2 * k])
-            for k, (code, label, threshold, text) in enumerate(static)
-        ]
+
+    def number(col: str, unit: str) -> pl.Expr:
+        c = pl.col(col)
+        whole = (c.round(1) == c.round(0)).fill_null(False)
+        return pl.when(whole).then(fmt_expr(c, 0)).otherwise(fmt_expr(c, 1)) + pl.lit(unit)
+
+    value = {
+        "staff_vacancies": number("staff_vacancies", ""),
+        "internet_slow": number("internet_mbps", " Мбит/с"),
+        "low_categories": number("share_category_first_highest", " %"),
+        "low_training": number("share_trained_3y", " %"),
+    }
+    out = {}
+    for code, label in RISK_FACTORS.items():
+        if code in ("equipment_gap", "computers_lacking"):
+            out[code] = pl.lit(static[code][1])  # a yes/no input: the words say it all
+        else:
+            name = label[0].lower() + label[1:]
+            out[code] = pl.lit(name + ": ") + value[code] + pl.lit(f" ({static[code][1]})")
     return out
 
 
-def _static(rules: CategoryRules) -> list[tuple[str, str, float | bool, str]]:
-    return [
-        (
-            "staff_vacancies",
-            RISK_FACTORS["staff_vacancies"],
-            float(rules.vacancies_max),
-            f"вакансий больше {rules.vacancies_max}",
-        ),
-        (
-            "internet_slow",
-            RISK_FACTORS["internet_slow"],
-            rules.internet_min_mbps,
-            f"менее {_num(rules.internet_min_mbps)} Мбит/с",
-        ),
-        (
-            "low_categories",
-            RISK_FACTORS["low_categories"],
-            rules.categories_min_share,
-            f"менее {_num(rules.categories_min_share)} %",
-        ),
-        (
-            "low_training",
-            RISK_FACTORS["low_training"],
-            rules.trained_min_share,
-            f"менее {_num(rules.trained_min_share)} %",
-        ),
-        ("equipment_gap", RISK_FACTORS["equipment_gap"], True, "не все предметы оснащены по ООП"),
-    ]
+class RiskFlags(Mapping[str, list[RiskFlag]]):
+    """``school_id → [RiskFlag, …]`` (one per factor, in RISK_FACTORS order) over a risk_flag_frame; a school's
+    flags are made when it is looked up."""
+
+    def __init__(self, frame: pl.DataFrame, rules: CategoryRules, schools: set[str] | None = None) -> None:
+        self.frame = frame if schools is None else frame.filter(pl.col("school_id").is_in(list(schools)))
+        self._static = _static(rules)
+        ids = self.frame["school_id"].to_list()
+        self._row = {sid: i for i, sid in enumerate(ids)}
+        self._cache: dict[str, list[RiskFlag]] = {}
+
+    def __getitem__(self, school_id: str) -> list[RiskFlag]:
+        if school_id in self._cache:
+            return self._cache[school_id]
+        i = self._row[school_id]
+        row = self.frame.row(i, named=True)
+        flags = []
+        for code, label in RISK_FACTORS.items():
+            threshold, text = self._static[code]
+            value = row[RISK_INPUTS[code]]
+            if isinstance(value, float) and np.isnan(value):
+                value = None
+            flags.append(RiskFlag(code, label, value, threshold, text, row[f"f_{code}"]))
+        self._cache[school_id] = flags
+        return flags
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._row)
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+
+def risk_flags(risk: pl.DataFrame, rules: CategoryRules, *, year: int) -> Mapping[str, list[RiskFlag]]:
+    """Each school's six flags from its latest risk row of a year ≤ ``year``.
+
+    A factor holds when: vacancies > ``vacancies_max`` (0); Internet < ``internet_min_mbps`` (50 Мбит/с);
+    share of teachers with the first or highest category < ``categories_min_share`` (70 %); share trained in
+    the last 3 years < ``trained_min_share`` (95 %); equipment incomplete; computer equipment not sufficient.
+    A missing value gives flag None (not counted).
+    """
+    if risk.height == 0:
+        return {}
+    return RiskFlags(risk_flag_frame(risk, rules, year=year), rules)

@@ -93,7 +93,9 @@ STUDENT_SCHEMA: Final = pl.Schema(
 #: each a share of the school's students in percent (0–100) unless the variable's config says otherwise.
 CONTEXT_KEY: Final = ("school_id", "year")
 
-#: Municipal risk-factor inputs per school and year (SEED-B Прил. 2; methodology-research §1.5).
+#: Municipal risk-factor inputs per school and year (SEED-B Прил. 1–2; methodology-research §1.5).
+#: ``computers_sufficient``: the school has enough computer equipment (Прил. 2, «отсутствие достаточного количества
+#: компьютерной техники» is one of the three factors of the order's risk-zone rule).
 RISK_SCHEMA: Final = pl.Schema(
     {
         "school_id": pl.String,
@@ -103,6 +105,7 @@ RISK_SCHEMA: Final = pl.Schema(
         "share_category_first_highest": pl.Float64,
         "share_trained_3y": pl.Float64,
         "equipment_complete": pl.Boolean,
+        "computers_sufficient": pl.Boolean,
     }
 )
 

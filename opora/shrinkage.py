@@ -58,16 +58,20 @@ def shrink_residuals(
     inv = 1.0 / ns
     if within_variance is not None:
         sigma2 = float(within_variance)
-        tau2 = max(0.0, float(e2.mean()) - sigma2 * float(inv.mean()))
+        tau2 = max(0.0, float(np.sum(e2)) / m - sigma2 * float(np.sum(inv)) / m)
         estimated = False
     else:
         estimated = True
         if np.ptp(inv) == 0:
-            sigma2, tau2 = 0.0, float(e2.mean())
+            sigma2, tau2 = 0.0, float(np.sum(e2) / m)
         else:
-            slope, intercept = np.polyfit(inv, e2, 1)
+            # Least-squares line of e² on 1/n from numpy sums in a fixed order (not polyfit's LAPACK call,
+            # whose BLAS reductions may change the last bits with the number of threads).
+            mi, me = float(np.sum(inv)) / m, float(np.sum(e2)) / m
+            slope = float(np.sum((inv - mi) * (e2 - me))) / float(np.sum((inv - mi) ** 2))
+            intercept = me - slope * mi
             sigma2 = max(0.0, float(slope))
-            tau2 = max(0.0, float(intercept)) if sigma2 > 0 else float(e2.mean())
+            tau2 = max(0.0, float(intercept)) if sigma2 > 0 else float(np.sum(e2) / m)
     denom = tau2 + sigma2 * inv
     lam = np.where(denom > 0, tau2 / np.where(denom > 0, denom, 1.0), 1.0)
     return Shrinkage(tau2=tau2, sigma2_within=sigma2, lam=lam, shrunk=lam * e, estimated_within=estimated)

@@ -82,22 +82,43 @@ DEMO_OFFICIAL_2023: Final = (
     ("MNS-SOSH47", "at_risk"),
 )
 
-# Latent values of the demo schools: context c, quality q in 2021/2022/2023, and risk inputs
-# (vacancies, Mbit/s, % first/highest category, % trained in 3 years, equipment complete).
+# Latent values of the demo schools: context c, quality q in 2021/2022/2023, and risk inputs (vacancies, Mbit/s,
+# % first/highest category, % trained in 3 years, all subjects equipped, enough computers). The risk inputs say
+# what SEED-B Прил. 2 says about each school (docs/methodology.md R11 quotes it line by line); a school the order
+# says nothing about has no risk. The 2023 classification then follows from the rules.
 _DEMO_LATENT: Final = {
-    "MNS-OOSH01": (-1.7, (-1.5, -1.55, -1.6), (0, 20.0, 75.0, 90.0, False)),
-    "MNS-SOSH02": (-1.6, (-1.25, -1.3, -1.3), (2, 100.0, 78.0, 97.0, True)),
-    "MNS-SOSH03": (0.1, (0.7, 0.25, -0.2), (0, 100.0, 80.0, 90.0, True)),
-    "MNS-SOSH04": (0.3, (0.35, 0.35, 0.35), (0, 100.0, 82.0, 98.0, True)),
-    "MNS-SOSH05": (-0.05, (0.65, 0.2, -0.25), (0, 80.0, 75.0, 97.0, False)),
-    "MNS-SOSH06": (0.5, (0.45, 0.45, 0.45), (0, 150.0, 85.0, 100.0, True)),
-    "MNS-SOSH09": (-0.15, (0.0, 0.0, 0.0), (0, 40.0, 76.0, 96.0, True)),
-    "MNS-SOSH12": (0.4, (0.4, 0.4, 0.4), (0, 100.0, 80.0, 97.0, True)),
-    "MNS-OSOSH14": (-2.2, (-1.9, -1.9, -1.95), (1, 30.0, 60.0, 96.0, False)),
-    "MNS-SOSH16": (0.6, (0.5, 0.5, 0.5), (0, 200.0, 88.0, 99.0, True)),
-    "MNS-SOSH47": (0.35, (0.7, 0.25, -0.2), (1, 25.0, 72.0, 96.0, False)),
-    "MNS-GYM01": (1.2, (1.6, 1.6, 1.6), (0, 200.0, 92.0, 100.0, True)),
-    "MNS-LYC07": (1.1, (1.5, 1.5, 1.5), (0, 200.0, 90.0, 100.0, True)),
+    # «низким уровнем оснащения», «не достаточностью материально-технического оснащения»; in the risk zone by the
+    # infrastructure factors, so (the order names no staff shortage here) no stable Internet.
+    "MNS-OOSH01": (-1.7, (-1.5, -1.55, -1.6), (0, 20.0, 75.0, 96.0, False, False)),
+    # «не достаточностью материально-технического оснащения …, дефицитом педагогических кадров».
+    "MNS-SOSH02": (-1.6, (-1.25, -1.3, -1.3), (2, 100.0, 78.0, 97.0, False, True)),
+    # «дефицитом педагогических кадров, низкой долей педагогов, которые прошли повышение квалификации … 3-х лет».
+    "MNS-SOSH03": (0.1, (0.6, 0.15, -0.3), (1, 100.0, 80.0, 90.0, True, True)),
+    "MNS-SOSH04": (0.3, (0.35, 0.35, 0.35), (0, 100.0, 82.0, 98.0, True, True)),
+    # «не достаточностью материально-технического оснащения школы».
+    "MNS-SOSH05": (-0.05, (0.55, 0.1, -0.35), (0, 100.0, 75.0, 97.0, False, True)),
+    "MNS-SOSH06": (0.5, (0.45, 0.45, 0.45), (0, 150.0, 85.0, 100.0, True, True)),
+    "MNS-SOSH09": (-0.15, (0.0, 0.0, 0.0), (0, 100.0, 76.0, 96.0, True, True)),
+    "MNS-SOSH12": (0.4, (0.4, 0.4, 0.4), (0, 100.0, 80.0, 97.0, True, True)),
+    # As ООШ № 1 (the order describes them together).
+    "MNS-OSOSH14": (-2.2, (-1.9, -1.9, -1.95), (0, 30.0, 72.0, 96.0, False, False)),
+    "MNS-SOSH16": (0.6, (0.5, 0.5, 0.5), (0, 200.0, 88.0, 99.0, True, True)),
+    # «низким уровнем оснащения школы …, дефицитом педагогических кадров, не достаточностью
+    # материально-технического оснащения».
+    "MNS-SOSH47": (0.9, (0.3, -0.1, -0.5), (1, 100.0, 72.0, 96.0, False, False)),
+    "MNS-GYM01": (1.2, (1.6, 1.6, 1.6), (0, 200.0, 92.0, 100.0, True, True)),
+    "MNS-LYC07": (1.1, (1.5, 1.5, 1.5), (0, 200.0, 90.0, 100.0, True, True)),
+}
+
+#: SEED-B Прил. 2: «высокой долей обучающихся с ОВЗ» for ООШ № 1, О(С)ОШ № 14, СОШ № 5, 2, 47 and 3, and
+#: «20% дети-инофоны» for СОШ № 47 (context shares in %, the same in each year).
+_DEMO_CONTEXT: Final = {
+    "MNS-OOSH01": {"special_needs_share": 15.0},
+    "MNS-OSOSH14": {"special_needs_share": 18.0},
+    "MNS-SOSH02": {"special_needs_share": 12.0},
+    "MNS-SOSH03": {"special_needs_share": 11.0},
+    "MNS-SOSH05": {"special_needs_share": 11.0},
+    "MNS-SOSH47": {"special_needs_share": 12.0, "non_native_share": 20.0},
 }
 
 _CONTEXT_VARS: Final = (
@@ -181,7 +202,8 @@ def _results(
     probs = np.clip(probs, 0.0, 1.0)
     probs /= probs.sum(axis=1, keepdims=True)
     counts = rng.multinomial(n, probs)
-    mean_pct = np.clip(mu + rng.normal(0.0, 1.0, m) * sd_student / np.sqrt(n), 0.0, 100.0)
+    # A real cell never averages below 1 % of the maximum (the engine refuses such values as placeholders).
+    mean_pct = np.clip(mu + rng.normal(0.0, 1.0, m) * sd_student / np.sqrt(n), 1.0, 100.0)
     mean_mark = (counts * np.array([2.0, 3.0, 4.0, 5.0])).sum(axis=1) / n
     is_kdr = proc == "kdr"
     is_ege = proc == "ege"
@@ -243,16 +265,19 @@ def _context(
     scale = np.ones(k) if noise is None else noise
     base = {name: b - slope * c + scale * rng.normal(0.0, sd, k) for name, b, slope, sd in _CONTEXT_VARS}
     base["non_native_share"] = base["non_native_share"] + scale * (3.0 * rng.lognormal(0.0, 1.0, k) - 3.0)
-    for sid, values in (overrides or {}).items():
-        i = ids.index(sid)
-        for name, v in values.items():
-            base[name][i] = v
+    fixed = {
+        (ids.index(sid), name): v for sid, values in (overrides or {}).items() for name, v in values.items()
+    }
     frames = []
     for t, year in enumerate(years):
         cols: dict[str, object] = {"school_id": ids, "year": [year] * k}
         for name, _, _, sd in _CONTEXT_VARS:
             drift = scale * rng.normal(0.0, sd * 0.15, k) if t else np.zeros(k)
-            cols[name] = np.round(np.clip(base[name] + drift, 0.0, 100.0), 1)
+            values = np.round(np.clip(base[name] + drift, 0.0, 100.0), 1)
+            for (i, var), v in fixed.items():
+                if var == name:  # a stated fact holds in every year
+                    values[i] = v
+            cols[name] = values
         cols["rural"] = rural.astype(np.float64)
         cols["students"] = np.round(students * (1.0 + 0.02 * t)).astype(np.float64)
         frames.append(pl.DataFrame(cols))
@@ -263,7 +288,7 @@ def _risk(
     rng: np.random.Generator,
     ids: list[str],
     years: tuple[int, ...],
-    fixed: dict[str, tuple[int, float, float, float, bool]],
+    fixed: dict[str, tuple[int, float, float, float, bool, bool]],
 ) -> pl.DataFrame:
     k = len(ids)
     vac = rng.poisson(0.25, k)
@@ -271,20 +296,22 @@ def _risk(
     cat = np.clip(rng.normal(80.0, 7.0, k), 30.0, 100.0)
     trained = np.clip(rng.normal(97.0, 2.5, k), 60.0, 100.0)
     equip = rng.random(k) < 0.85
+    computers = rng.random(k) < 0.85
     rows = []
     for year in years:
         for i, sid in enumerate(ids):
             if sid in fixed:
-                v, mb, ct, tr, eq = fixed[sid]
+                v, mb, ct, tr, eq, pc = fixed[sid]
             else:
-                v, mb, ct, tr, eq = (
+                v, mb, ct, tr, eq, pc = (
                     int(vac[i]),
                     float(net[i]),
                     float(cat[i]),
                     float(trained[i]),
                     bool(equip[i]),
+                    bool(computers[i]),
                 )
-            rows.append((sid, year, v, mb, round(ct, 1), round(tr, 1), eq))
+            rows.append((sid, year, v, mb, round(ct, 1), round(tr, 1), eq, pc))
     return pl.DataFrame(rows, schema=dict(RISK_SCHEMA), orient="row")
 
 
@@ -355,11 +382,13 @@ def demo_schools() -> pl.DataFrame:
 def demo_minusinsk(seed: int = 2023, n_region: int = 287) -> SyntheticData:
     """Three years (2021–2023) of a synthetic region of ``n_region`` + 13 schools including the demo schools.
 
-    The latent context and quality of the 13 demo schools are fixed (their trajectories and risk inputs follow
-    SEED-B Прил. 2); everything is drawn with noise from ``seed``. Fitted on the whole region and applied to the
-    13 schools for 2023, the default configuration gives: ООШ № 1, СОШ № 2, О(С)ОШ № 14 — low_results and
-    adverse_context; СОШ № 3, 5, 47 — at_risk by a falling results index; ООШ № 1, О(С)ОШ № 14, СОШ № 47 —
-    at_risk by ≥ 2 municipal factors; no other demo school gets low_results, adverse_context or at_risk.
+    The latent context and quality of the 13 demo schools are fixed (their trajectories follow SEED-B Прил. 2:
+    low results in adverse conditions, or falling results) and their risk inputs and high ОВЗ shares say what
+    Прил. 2 says about each school; everything is drawn with noise from ``seed``. Fitted on the whole region and
+    applied to the 13 schools for 2023, the default configuration (results over the window of years, the order's
+    risk-zone rule) gives: ООШ № 1, СОШ № 2, О(С)ОШ № 14 — low_results and adverse_context; СОШ № 3, 5, 47 —
+    at_risk by a falling results index; ООШ № 1, О(С)ОШ № 14, СОШ № 47 — at_risk by ≥ 2 of the order's three
+    factors; no other demo school gets low_results, adverse_context or at_risk.
     """
     rng = np.random.default_rng(seed)
     years = DEMO_YEARS
@@ -379,7 +408,6 @@ def demo_minusinsk(seed: int = 2023, n_region: int = 287) -> SyntheticData:
     all_rural = np.concatenate([rural, d_rural])
     all_size = np.concatenate([size, d_size])
     results = _results(rng, all_ids, all_kinds, all_size, all_q, years, SYNTHETIC_CELLS)
-    # SEED-B: СОШ № 47 has 20 % дети-инофоны.
     context = _context(
         rng,
         all_ids,
@@ -387,7 +415,7 @@ def demo_minusinsk(seed: int = 2023, n_region: int = 287) -> SyntheticData:
         all_rural,
         all_size,
         years,
-        overrides={"MNS-SOSH47": {"non_native_share": 20.0}},
+        overrides={k: dict(v) for k, v in _DEMO_CONTEXT.items()},
         noise=np.concatenate([np.ones(n_region), np.full(len(d_ids), 0.3)]),
     )
     fixed = {s: _DEMO_LATENT[s][2] for s in d_ids}

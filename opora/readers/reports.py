@@ -51,6 +51,9 @@ REPORT_SCHEMA = pl.Schema(
         ("row", pl.Int32()),
     ]
 )
+#: More participants than this in one school and subject is not a school's count (a total, or a typing slip);
+#: it also keeps counts within the 32-bit columns of the canonical table.
+MAX_PARTICIPANTS = 100_000
 _PROCEDURE_LABELS = {"vpr": "ВПР", "oge": "ОГЭ", "ege": "ЕГЭ", "kdr": "КДР"}
 _DEFAULT_GRADE = {"ege": 11, "oge": 9}
 _TOTAL_WORDS = (
@@ -313,6 +316,15 @@ class _Rows:
             return None
         if not float(n).is_integer():
             self._problem(row, block.columns["n"], f"число участников {n:g} — не целое.", error=True)
+            return None
+        if n > MAX_PARTICIPANTS:
+            self._problem(
+                row,
+                block.columns["n"],
+                f"число участников {int(n)} — больше, чем бывает в одной школе (не более "
+                f"{MAX_PARTICIPANTS // 1000} тыс.): проверьте, не попала ли сюда сумма.",
+                error=True,
+            )
             return None
         return self._checked(row, block, int(n), values)
 

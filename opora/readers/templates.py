@@ -124,11 +124,12 @@ def risk_template_xlsx() -> bytes:
         ("Доля педагогов с первой и высшей категорией, %", "0–100", "64"),
         ("Доля педагогов, прошедших ПК за 3 года, %", "0–100", "91"),
         ("Все предметы оснащены по ООП (да/нет)", "да / нет", "нет"),
+        ("Достаточно компьютерной техники (да/нет)", "да / нет", "да"),
     ]
     wb, ws = _workbook(headers, "Факторы риска")
     yes_no = DataValidation(type="list", formula1='"да,нет"')
     ws.add_data_validation(yes_no)  # type: ignore[attr-defined]
-    yes_no.add("G2:G5000")
+    yes_no.add("G2:H5000")
     return _bytes(wb)
 
 

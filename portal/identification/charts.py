@@ -1,6 +1,10 @@
 """Inline SVG scatter chart: results index vs context index, the regression line, its confidence band.
 
-Server-rendered, no JavaScript and no CDN; the same SVG prints and can be saved.
+Server-rendered, no JavaScript and no CDN; the same SVG prints and can be saved. The programme's schools (ШНОР,
+ШНСУ, зона риска) are labelled, the labels placed so that they never overlap each other or a point (a label that
+cannot be placed beside its point is moved along a leader line); every other school shows its name on hover and
+on keyboard focus. A school with several categories shows each of them: the fill is its first category, each
+further one a ring around it.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 WIDTH, HEIGHT = 820, 500
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 56
@@ -20,8 +25,20 @@ COLOURS = {
     "resilient": "#1e7a46",
     "above_expected": "#1f5fa8",
 }
-#: Which category colours a point when it has several (most important first).
-PRIORITY = ("low_results", "at_risk", "adverse_context", "resilient", "above_expected")
+#: Which category colours a point when it has several (most important first); the others are rings around it.
+PRIORITY = ("low_results", "adverse_context", "at_risk", "resilient", "above_expected")
+#: The programme's schools: these are labelled on the chart.
+PROGRAMME = {"low_results", "adverse_context", "at_risk"}
+#: The legend under the chart: (category code, colour, Russian name).
+LEGEND = [
+    ("low_results", COLOURS["low_results"], "ШНОР — низкие результаты"),
+    ("adverse_context", COLOURS["adverse_context"], "ШНСУ — неблагоприятные условия"),
+    ("at_risk", COLOURS["at_risk"], "зона риска"),
+    ("resilient", COLOURS["resilient"], "резильентная"),
+    ("above_expected", COLOURS["above_expected"], "выше ожидаемых"),
+]
+FONT = 12
+CHAR_W = 7.6  # a generous width of a character at FONT px (Cyrillic, «№»), for placing labels
 
 
 @dataclass(frozen=True)
@@ -122,18 +139,128 @@ def scatter_svg(
             f'<line x1="{sx(x0):.1f}" y1="{sy(a + b * x0):.1f}" x2="{sx(x1):.1f}" y2="{sy(a + b * x1):.1f}" '
             'stroke="#1f5fa8" stroke-width="2"><title>Ожидаемый результат при данном контексте</title></line>'
         )
-    for p in points:
-        colour = next((COLOURS[c] for c in PRIORITY if c in p.categories), "#3d4a5a")
+    placed = _place_labels(
+        [(sx(p.x), sy(p.y), p.label) for p in points if PROGRAMME & set(p.categories)], points, sx, sy
+    )
+    labels = []
+    # Bigger markers (more categories) first, so that a school sitting on another stays visible on top of it.
+    for p in sorted(points, key=lambda q: -len(q.categories)):
+        cats = [c for c in PRIORITY if c in p.categories]
         cx, cy = sx(p.x), sy(p.y)
-        tip = f"{p.label}: контекст {_fmt(p.x)}, результаты {_fmt(p.y)}"
-        dot = (
-            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}" stroke="#fff" stroke-width="1.5">'
-            f"<title>{escape(tip)}</title></circle>"
-            f'<text x="{cx + 8:.1f}" y="{cy - 7:.1f}" font-size="12" fill="#1d2733">{escape(p.label)}</text>'
+        names = ", ".join(_NAMES[c] for c in cats) or "без категорий"
+        tip = f"{p.label}: контекст {_fmt(p.x)}, результаты {_fmt(p.y)}; {names}"
+        marks = []
+        for i, code in enumerate(reversed(cats[1:])):  # outer rings first
+            r = 6 + 3 * (len(cats) - 1 - i)
+            marks.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r}" fill="{COLOURS[code]}"/>')
+        fill = COLOURS[cats[0]] if cats else "#3d4a5a"
+        marks.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{6 if cats else 5}" fill="{fill}" stroke="#fff" '
+            'stroke-width="1.5"/>'
         )
-        out.append(f'<a href="{escape(p.href)}">{dot}</a>' if p.href else dot)
+        spot = placed.get(id(p))
+        if spot is not None:
+            lx, ly, anchor, leader, box = spot
+            if leader:
+                labels.append(
+                    f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{leader[0]:.1f}" y2="{leader[1]:.1f}" '
+                    'stroke="#8a96a3" stroke-width="1"/>'
+                )
+            labels.append(
+                f'<rect x="{box[0]:.1f}" y="{box[1]:.1f}" width="{box[2] - box[0]:.1f}" height="{box[3] - box[1]:.1f}" '
+                'rx="3" fill="#fff" fill-opacity="0.85"/>'
+            )
+            labels.append(
+                f'<text class="chart-label" x="{lx:.1f}" y="{ly:.1f}" font-size="{FONT}" text-anchor="{anchor}" '
+                f'fill="#1d2733" paint-order="stroke" stroke="#fff" stroke-width="3">{escape(p.label)}</text>'
+            )
+            hover = ""
+        else:
+            hover = (
+                f'<text class="chart-label chart-label--hover" x="{cx + 9:.1f}" y="{cy - 8:.1f}" font-size="{FONT}" '
+                f'fill="#1d2733" paint-order="stroke" stroke="#fff" stroke-width="3">{escape(p.label)}</text>'
+            )
+        dot = f"<title>{escape(tip)}</title>" + "".join(marks) + hover
+        target = f' href="{escape(p.href)}"' if p.href else ""
+        out.append(f'<a class="chart-point"{target} tabindex="0" aria-label="{escape(tip)}">{dot}</a>')
+    # Labels last: nothing is drawn over them.
+    out.append('<g class="chart-labels" aria-hidden="true">' + "".join(labels) + "</g>")
     out.append("</svg>")
     return "".join(out)
+
+
+_NAMES = {
+    "low_results": "ШНОР",
+    "adverse_context": "ШНСУ",
+    "at_risk": "зона риска",
+    "resilient": "резильентная",
+    "above_expected": "выше ожидаемых",
+}
+
+Box = tuple[float, float, float, float]
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _place_labels(
+    labels: Sequence[tuple[float, float, str]], points: Sequence[Point], sx: Any, sy: Any
+) -> dict[int, tuple[float, float, str, tuple[float, float] | None, Box]]:
+    """Positions for the labels of the programme's schools that overlap no other label, no point and stay in the
+    plot: (x, y, text-anchor, leader-line end or None), keyed by id() of the point. Candidates are tried beside
+    the point first, then further away along a leader line."""
+    left, top, right, bottom = LEFT + 2, TOP + 2, WIDTH - RIGHT - 2, HEIGHT - BOTTOM - 2
+
+    def radius(p: Point) -> float:
+        return 8.0 + 3.0 * max(0, len([c for c in PRIORITY if c in p.categories]) - 1)
+
+    dots: list[Box] = [
+        (sx(p.x) - radius(p), sy(p.y) - radius(p), sx(p.x) + radius(p), sy(p.y) + radius(p)) for p in points
+    ]
+    taken: list[Box] = []
+    out: dict[int, tuple[float, float, str, tuple[float, float] | None, Box]] = {}
+    labelled = [p for p in points if PROGRAMME & set(p.categories)]
+    # Place the most crowded points first: they have the fewest free spots.
+    order = sorted(
+        zip(labels, labelled, strict=True),
+        key=lambda item: (
+            -sum(1 for d in dots if abs(d[0] + 7 - item[0][0]) < 80 and abs(d[1] + 7 - item[0][1]) < 40)
+        ),
+    )
+    for (cx, cy, text), p in order:
+        w, h = len(text) * CHAR_W + 4, FONT + 4
+        chosen = None
+        for dist in (0, 18, 34, 52, 72, 95):
+            gap = radius(p) + 1
+            for dx, dy in ((1, -1), (1, 1), (-1, -1), (-1, 1), (1, 0), (-1, 0), (0, -1), (0, 1)):
+                ox = cx + dx * (gap + dist)
+                oy = cy + dy * (gap + dist * 0.6)
+                x0 = ox if dx > 0 else (ox - w if dx < 0 else ox - w / 2)
+                y0 = oy - h if dy <= 0 else oy
+                if dy == 0:
+                    y0 = oy - h / 2
+                box = (x0, y0, x0 + w, y0 + h)
+                if box[0] < left or box[2] > right or box[1] < top or box[3] > bottom:
+                    continue
+                if any(_overlaps(box, t) for t in taken) or any(_overlaps(box, d) for d in dots):
+                    continue
+                chosen = box, dist
+                break
+            if chosen:
+                break
+        if chosen is None:
+            continue  # no room: the name stays on hover and focus (never drawn over another label)
+        box, dist = chosen
+        taken.append(box)
+        anchor_x = box[0] + 2
+        leader = None
+        if dist:
+            nearest_x = min(max(cx, box[0]), box[2])
+            nearest_y = min(max(cy, box[1]), box[3])
+            leader = (nearest_x, nearest_y)
+        out[id(p)] = (anchor_x, box[3] - 4, "start", leader, box)
+    return out
 
 
 def band_from_model(

@@ -31,7 +31,11 @@ def demo_files(directory: Path) -> dict[str, Path]:
 
 
 def load_identification_demo(municipality: Municipality, write: Callable[[str], Any]) -> None:
-    """Import the demo files (replacing earlier demo imports) and publish the 2023 identification."""
+    """Import the demo files and publish the 2023 identification — once: a municipality that already has
+    identification runs (the demo's or its users') is left as it is."""
+    if IdentificationRun.objects.filter(municipality=municipality).exists():
+        write("Идентификация (демо): расчёты уже есть — данные и расчёты не изменены.")
+        return
     with tempfile.TemporaryDirectory() as tmp, transaction.atomic():
         files = demo_files(Path(tmp))
         for kind, key in (("results", "results"), ("context", "context"), ("risk", "risk")):

@@ -1,18 +1,14 @@
-"""Excel export of an identification run: schools, reasons, model, parameters — all in Russian."""
+"""Excel export of an identification run: schools, reasons, the model of each year, exclusions and parameters —
+every sheet a Russian table (categories by name, no JSON), written by the core's byte-identical writer."""
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
+from opora.export import EXCLUSION_HEADER, model_rows, xlsx_bytes
+from opora.inputs import STAGE_LABELS
+from opora.params import params_table
 from portal.identification.models import IdentificationRun, category_label
-
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
 
 SCHOOL_COLUMNS = [
     ("Школа", lambda o: o.school.short_name),
@@ -28,72 +24,64 @@ SCHOOL_COLUMNS = [
     ("Интервал прогноза, от", lambda o: o.pi_low),
     ("Интервал прогноза, до", lambda o: o.pi_high),
     ("Остаток со сжатием", lambda o: o.shrunk_residual),
-    ("Компонентов", lambda o: o.n_components),
+    ("Групп процедур", lambda o: o.n_components),
     ("Участников", lambda o: o.n_participants),
-    ("Категории", lambda o: "; ".join(category_label(c) for c in o.categories)),
+    ("Категории", lambda o: "; ".join(category_label(c) for c in o.categories) or "—"),
+    ("Причина исключения", lambda o: o.excluded_reason or ""),
 ]
 
-
-def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], first: bool = False) -> None:
-    ws = wb.active if first else wb.create_sheet()
-    assert ws is not None
-    ws.title = title
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    for i, name in enumerate(header, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(12, min(60, len(name) + 4))
+RULE_RESULT = {True: "да", False: "проверено, категория не присвоена"}
 
 
 def run_xlsx(run: IdentificationRun, rows: list[dict[str, Any]]) -> bytes:
-    wb = Workbook()
+    has_official = any(r["has_official"] for r in rows)
     header = [name for name, _ in SCHOOL_COLUMNS] + (
-        ["Официальный список", "Расхождение"] if any(r["has_official"] for r in rows) else []
+        ["Официальный список", "Расхождение"] if has_official else []
     )
     table = []
     for r in rows:
         line = [get(r["o"]) for _, get in SCHOOL_COLUMNS]
-        if r["has_official"]:
-            line += ["; ".join(c["label"] for c in r["official"]), "да" if r["differs"] else "нет"]
+        if has_official:
+            line += ["; ".join(c["label"] for c in r["official"]) or "—", "да" if r["differs"] else "нет"]
         table.append(line)
-    _sheet(wb, "Школы", header, table, first=True)
     reasons = [
         [
             r["o"].school.short_name,
-            reason.get("category", ""),
-            reason.get("rule", ""),
-            reason.get("text_ru", reason.get("text", "")),
+            category_label(reason.get("category", "")),
+            RULE_RESULT[bool(reason.get("fired", True))],
+            reason.get("text_ru", ""),
         ]
         for r in rows
         for reason in r["o"].reasons
     ]
-    _sheet(wb, "Обоснование", ["Школа", "Категория", "Правило", "Пояснение"], reasons)
     model = run.model or {}
-    _sheet(
-        wb,
-        "Модель",
-        ["Параметр", "Значение"],
+    by_year = {int(y): m for y, m in (model.get("by_year") or {}).items()} or (
+        {run.year: model} if model else {}
+    )
+    model_header, model_table = model_rows(by_year, model.get("years_skipped") or {})
+    about = [
+        ["Год идентификации", run.year, *([None] * (len(model_header) - 2))],
+        ["Модель построена на", run.fit_description, *([None] * (len(model_header) - 2))],
+        ["Версия данных (SHA-256)", run.data_version, *([None] * (len(model_header) - 2))],
+    ]
+    names = dict(run.municipality.schools.values_list("code", "short_name"))
+    excluded = [
         [
-            ["Год", run.year],
-            ["Выборка модели", run.fit_description],
-            ["Версия данных", run.data_version],
-            *[
-                [k, json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v]
-                for k, v in model.items()
-                if k != "fit_points"
-            ],
-        ],
+            e.get("year"),
+            names.get(e.get("school_id") or "", e.get("school_id") or "все школы"),
+            STAGE_LABELS.get(e.get("stage") or "", "исключено"),
+            e.get("column") or "",
+            e.get("value") or "",
+            e.get("reason") or "",
+        ]
+        for e in run.excluded or []
+    ]
+    return xlsx_bytes(
+        [
+            ("Школы", header, table),
+            ("Обоснование", ["Школа", "Категория", "Правило сработало", "Пояснение"], reasons),
+            ("Модель", model_header, about + model_table),
+            ("Исключения", EXCLUSION_HEADER, excluded),
+            ("Параметры", ["Раздел", "Параметр", "Значение", "По умолчанию"], params_table(run.config)),
+        ]
     )
-    _sheet(
-        wb,
-        "Параметры",
-        ["Параметры методики (JSON)"],
-        [[line] for line in json.dumps(run.config, ensure_ascii=False, indent=2).splitlines()],
-    )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 
-from opora.config import IdentificationConfig
-from opora.errors import ConfigError
 from portal.results.models import ReferenceDataset
 from portal.schools.models import Municipality
 
@@ -16,7 +13,9 @@ class RunForm(forms.Form):
         label="Год идентификации",
         min_value=2015,
         max_value=2035,
-        help_text="Используются результаты этого года и предыдущих лет, указанных в параметрах.",
+        help_text="По умолчанию — последний год, за который загружены результаты. В индекс входят результаты этого "
+        "года и предыдущих лет окна (по умолчанию 4 года, как в приказе), категории проверяются на устойчивость "
+        "по трём годам.",
     )
     reference = forms.ModelChoiceField(
         label="На каких школах строить модель",
@@ -36,34 +35,11 @@ class RunForm(forms.Form):
             self.initial.setdefault("reference", first.pk)
 
 
-class SettingsForm(forms.Form):
-    config = forms.CharField(
-        label="Параметры методики (JSON)",
-        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}),
-        help_text="Пустой объект {} — значения по умолчанию (см. «Методика»). Неизвестный ключ будет назван в ошибке.",
-    )
-
-    def clean_config(self) -> dict[str, Any]:
-        text = self.cleaned_data["config"]
-        try:
-            mapping = json.loads(text or "{}")
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                f"Это не JSON: строка {error.lineno}, позиция {error.colno}: {error.msg}."
-            ) from None
-        if not isinstance(mapping, dict):
-            raise forms.ValidationError("Ожидался объект JSON в фигурных скобках.")
-        try:
-            IdentificationConfig.from_mapping(mapping)
-        except ConfigError as error:
-            raise forms.ValidationError(str(error)) from None
-        return mapping
-
-
 class RegionRunForm(forms.Form):
     year = forms.IntegerField(
         label="Год идентификации",
         min_value=2015,
         max_value=2035,
-        help_text="Модель строится на всех школах всех муниципалитетов региона и применяется к каждому муниципалитету.",
+        help_text="По умолчанию — последний год, за который в регионе загружены результаты. Модель строится на всех "
+        "школах всех муниципалитетов региона и применяется к каждому муниципалитету.",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opora.plural import MUNICIPALITY, SCHOOL, count
 from portal.identification import services
 from portal.identification.models import RegionRun
 from portal.jobs.models import Job
@@ -27,9 +28,12 @@ def run_region(job: Job, progress: Progress) -> JobResult:
         raise JobError(str(error)) from error
     except Exception:
         RegionRun.objects.filter(pk=region_run.pk).update(
-            status=RegionRun.Status.FAILED, error="Внутренняя ошибка при расчёте."
+            status=RegionRun.Status.FAILED,
+            error="внутренняя ошибка программы при расчёте. Данные не изменены; повторите расчёт, а если ошибка "
+            "повторится — сообщите администратору номер расчёта.",
         )
         raise
     return JobResult(
-        message=f"Расчёт выполнен: {region_run.n_municipalities} муниципалитетов, {region_run.n_schools} школ."
+        message=f"Расчёт выполнен: {count(region_run.n_municipalities, MUNICIPALITY)}, "
+        f"{count(region_run.n_schools, SCHOOL)}."
     )

@@ -6,22 +6,21 @@ repeated from its config snapshot and data version (docs/methodology.md R9–R10
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import io
-import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.db.models import PositiveIntegerField, Value
 from django.utils import timezone
 
 import opora
 from opora.config import IdentificationConfig
 from opora.errors import AnalyticsError
+from opora.params import PARAMS, display
+from opora.plural import MUNICIPALITY, SCHOOL, count
 from opora.schema import RESULTS_KEY, RESULTS_SCHEMA, RISK_SCHEMA, conform_results
 from portal.audit.services import actor, record
 from portal.identification.models import (
@@ -31,6 +30,15 @@ from portal.identification.models import (
     RegionRun,
     SchoolOutcome,
 )
+from portal.identification.outcomes import (
+    OutcomeParts,
+    bulk_create_values,
+    excluded_rows,
+    failure_message,
+    model_json,
+    outcome_rows,
+)
+from portal.lib import stale
 from portal.results.models import AssessmentResult, ContextValue, ReferenceDataset, RiskInput
 from portal.schools.models import Municipality, Region, School
 
@@ -44,11 +52,34 @@ def config_for(municipality: Municipality) -> IdentificationConfig:
     return _saved_config(IdentificationSettings, municipality=municipality)
 
 
-def save_config(municipality: Municipality, mapping: dict[str, Any], *, by: Any) -> IdentificationSettings:
-    """Validate and store the configuration (opora.errors.ConfigError carries the Russian message)."""
+def save_config(
+    municipality: Municipality, mapping: dict[str, Any], *, by: Any, expected: str | None = None
+) -> IdentificationSettings:
+    """Validate and store the configuration (opora.errors.ConfigError carries the Russian message). ``expected``:
+    the settings form's snapshot (portal.lib.stale); a save over someone else's newer save raises StaleEdit."""
     return _save_config(
-        IdentificationSettings, "identification.settings.changed", mapping, by=by, municipality=municipality
+        IdentificationSettings,
+        "identification.settings.changed",
+        mapping,
+        by=by,
+        expected=expected,
+        municipality=municipality,
     )
+
+
+def config_state(mapping: dict[str, Any] | None) -> dict[str, Any]:
+    """The effective parameters as the settings form shows them, one entry per parameter (for the stale check)."""
+    config = IdentificationConfig.from_mapping(mapping or {}).to_mapping()
+    return {p.path: config[p.section][p.key] for p in PARAMS}
+
+
+def config_label(path: str) -> str:
+    """A parameter's Russian name (for the list of changes of a refused stale save)."""
+    return next((p.label for p in PARAMS if p.path == path), path)
+
+
+def config_value(path: str, value: Any) -> str:
+    return display(path, value)
 
 
 def _saved_config(model: Any, **owner: Any) -> IdentificationConfig:
@@ -57,11 +88,16 @@ def _saved_config(model: Any, **owner: Any) -> IdentificationConfig:
     return IdentificationConfig.from_mapping(saved.config if saved and saved.config else {})
 
 
-def _save_config(model: Any, action: str, mapping: dict[str, Any], *, by: Any, **owner: Any) -> Any:
-    """Validate ``mapping`` and store it in ``model`` for ``owner``, audited as ``action``."""
+def _save_config(
+    model: Any, action: str, mapping: dict[str, Any], *, by: Any, expected: str | None = None, **owner: Any
+) -> Any:
+    """Validate ``mapping`` and store it in ``model`` for ``owner``, audited as ``action``; with ``expected`` (the
+    form's snapshot) refuse to overwrite parameters someone else changed meanwhile (stale.StaleEdit)."""
     IdentificationConfig.from_mapping(mapping)  # raises ConfigError naming the bad key
     with transaction.atomic():
-        settings, _ = model.objects.select_for_update().get_or_create(**owner)
+        model.objects.get_or_create(**owner)
+        settings = model.objects.select_for_update().get(**owner)
+        stale.check(expected, config_state(settings.config), config_label)
         before = {"config": settings.config}
         settings.config = mapping
         settings.save()
@@ -180,7 +216,7 @@ def run_identification(
             [ref_context.filter(~pl.col("school_id").is_in(codes)), context], how="diagonal_relaxed"
         )
         fit_schools = sorted(set(results["school_id"].unique().to_list()))
-        fit_description = f"региональный набор «{reference.name}» ({len(fit_schools)} школ)"
+        fit_description = f"региональный набор «{reference.name}» ({count(len(fit_schools), SCHOOL)})"
     else:
         fit_schools = codes
         fit_description = f"школы муниципалитета ({len(codes)})"
@@ -193,7 +229,7 @@ def run_identification(
             results, context, risk, config=config, fit_schools=fit_schools, apply_schools=codes, year=year
         )
     except AnalyticsError as error:
-        raise IdentificationError(str(error)) from error
+        raise IdentificationError(failure_message(error)) from error
     schools = {s.code: s for s in School.objects.filter(municipality=municipality)}
     with transaction.atomic():
         run = IdentificationRun.objects.create(
@@ -204,11 +240,11 @@ def run_identification(
             fit_description=fit_description,
             config=config.to_mapping(),
             data_version=data_version(results, context, risk),
-            model=_jsonable(outcome.model),
+            model=model_json(outcome),
             n_fit=outcome.model.n,
-            excluded=_excluded(outcome),
+            excluded=excluded_rows(outcome, codes),
         )
-        SchoolOutcome.objects.bulk_create(_outcomes(run, outcome, schools))
+        SchoolOutcome.objects.bulk_create(outcome_rows(run, outcome, schools))
         record(
             run,
             "identification.run.created",
@@ -258,11 +294,24 @@ def region_config(region: Region) -> IdentificationConfig:
     return _saved_config(RegionIdentificationSettings, region=region)
 
 
-def save_region_config(region: Region, mapping: dict[str, Any], *, by: Any) -> RegionIdentificationSettings:
-    """Validate and store the region's configuration (ConfigError names the bad key)."""
+def save_region_config(
+    region: Region, mapping: dict[str, Any], *, by: Any, expected: str | None = None
+) -> RegionIdentificationSettings:
+    """Validate and store the region's configuration (ConfigError names the bad key; StaleEdit as save_config)."""
     return _save_config(
-        RegionIdentificationSettings, "identification.region_settings.changed", mapping, by=by, region=region
+        RegionIdentificationSettings,
+        "identification.region_settings.changed",
+        mapping,
+        by=by,
+        expected=expected,
+        region=region,
     )
+
+
+def saved_mapping(model: Any, **owner: Any) -> dict[str, Any]:
+    """The parameters stored for ``owner`` (empty = defaults), as saved."""
+    saved = model.objects.filter(**owner).first()
+    return dict(saved.config) if saved and saved.config else {}
 
 
 def region_frames(region: Region) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -384,12 +433,14 @@ def _fill_region_run(
             progress=years_done,
         )
     except AnalyticsError as error:
-        raise IdentificationError(str(error)) from error
+        raise IdentificationError(failure_message(error)) from error
     report(75, "Сохранение результатов по муниципалитетам…")
-    parts = _Parts(outcome)
-    model = _jsonable(outcome.model)
+    parts = OutcomeParts(outcome)
+    model = model_json(outcome)
     version = data_version(results, context, risk)
-    fit_description = f"все школы региона ({len(codes)} школ, {len(by_municipality)} муниципалитетов)"
+    fit_description = (
+        f"все школы региона ({count(len(codes), SCHOOL)}, {count(len(by_municipality), MUNICIPALITY)})"
+    )
     municipalities = {s.municipality_id: s.municipality for s in schools}
     with transaction.atomic():
         region_run.status = RegionRun.Status.FINISHED
@@ -403,7 +454,7 @@ def _fill_region_run(
         region_run.error = ""
         region_run.finished_at = timezone.now()
         region_run.save()
-        runs = _bulk_create_values(
+        runs = bulk_create_values(
             IdentificationRun,
             [
                 IdentificationRun(
@@ -425,9 +476,9 @@ def _fill_region_run(
         rows = [
             row
             for run in runs
-            for row in _outcomes(run, outcome, by_municipality[run.municipality_id], parts)
+            for row in outcome_rows(run, outcome, by_municipality[run.municipality_id], parts)
         ]
-        _bulk_create_values(SchoolOutcome, rows, "n_components")
+        bulk_create_values(SchoolOutcome, rows, "n_components")
         for run in runs:
             record(
                 run,
@@ -452,30 +503,7 @@ def _fill_region_run(
                 "seconds": round(time.monotonic() - started, 2),
             },
         )
-    report(100, f"Готово: {len(runs)} муниципалитетов, {len(rows)} школ.")
-
-
-#: Rows written per INSERT by _bulk_create_values.
-INSERT_BATCH = 500
-
-
-def _bulk_create_values(model: Any, rows: list[Any], counter: str) -> list[Any]:
-    """bulk_create with plain ``INSERT … VALUES``, not Django 5.2's ``UNNEST`` arrays on PostgreSQL.
-
-    With psycopg's client-side binding the array form escapes every element in Python (a regular-expression
-    substitution per quote character): for the JSON of the outcomes and models of a region-wide run that took
-    ~7 of 8 seconds (measured, 510 schools). One SQL expression among a batch's values — the integer field
-    ``counter`` of its first row, as a Value — makes Django keep the VALUES form
-    (django/db/backends/postgresql/compiler.py, SQLInsertCompiler.assemble_as_sql).
-    """
-    made = []
-    for start in range(0, len(rows), INSERT_BATCH):
-        batch = rows[start : start + INSERT_BATCH]
-        value = getattr(batch[0], counter)
-        setattr(batch[0], counter, Value(value, output_field=PositiveIntegerField()))
-        made += model.objects.bulk_create(batch, batch_size=INSERT_BATCH)
-        setattr(batch[0], counter, value)
-    return made
+    report(100, f"Готово: {count(len(runs), MUNICIPALITY)}, {count(len(rows), SCHOOL)}.")
 
 
 def publish_region_run(region_run: RegionRun, *, by: Any) -> RegionRun:
@@ -518,107 +546,3 @@ def publish_region_run(region_run: RegionRun, *, by: Any) -> RegionRun:
             data={"year": region_run.year, "municipalities": len(runs)},
         )
     return region_run
-
-
-# --- adapters from the core's result to stored rows -------------------------------------------------------------
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | bool | int):  # the common leaves first: this runs per value
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _jsonable(dataclasses.asdict(value))
-    if hasattr(value, "item"):
-        return _jsonable(value.item())
-    return value
-
-
-def _excluded(outcome: Any, codes: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """Schools left out of the run's year (coverage, minimum n, missing context), with the reason."""
-    frame = outcome.excluded.filter(pl.col("year") == outcome.year)
-    if codes is not None:
-        frame = frame.filter(pl.col("school_id").is_in(list(codes)))
-    return _jsonable(frame.to_dicts()) if frame.height else []
-
-
-def _num(row: dict[str, Any], key: str) -> float | None:
-    """A stored number, rounded to 12 decimals: polars' parallel sums may differ in the last bit between runs,
-    and a rerun on the same data must store the same numbers."""
-    value = row.get(key)
-    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
-        return None
-    return round(float(value), 12)
-
-
-class _Parts:
-    """The core's result split by school once (rows, components, exclusion reasons), so that a region-wide result
-    is turned into the outcomes of many municipal runs without re-reading its frames for each of them."""
-
-    def __init__(self, outcome: Any) -> None:
-        self.outcome = outcome
-        self.rows = {row["school_id"]: row for row in outcome.schools.to_dicts()}
-        self.components: dict[str, list[dict[str, Any]]] = {}
-        # Components are flat rows of scalars: NaN/inf become null in polars (as _jsonable would do) rather
-        # than value by value in Python — tens of thousands of rows in a region-wide run.
-        frame = outcome.components
-        floats = [name for name, dtype in frame.schema.items() if dtype.is_float()]
-        if floats:
-            frame = frame.with_columns(
-                pl.when(pl.col(name).is_finite()).then(pl.col(name)).otherwise(None).alias(name)
-                for name in floats
-            )
-        for row in frame.to_dicts():
-            self.components.setdefault(row["school_id"], []).append(row)
-        self.excluded: dict[str, list[dict[str, Any]]] = {}
-        for row in _excluded(outcome):
-            self.excluded.setdefault(row["school_id"], []).append(row)
-
-    def excluded_of(self, codes: Iterable[str]) -> list[dict[str, Any]]:
-        return [row for code in sorted(codes) for row in self.excluded.get(code, [])]
-
-
-def _outcomes(
-    run: IdentificationRun, outcome: Any, schools: dict[str, School], parts: _Parts | None = None
-) -> list[SchoolOutcome]:
-    parts = parts or _Parts(outcome)
-    made = []
-    for code, school in schools.items():
-        row = parts.rows.get(code, {})
-        reasons = [_jsonable(r) for r in outcome.reasons.get(code, [])]
-        excluded = parts.excluded.get(code)
-        made.append(
-            SchoolOutcome(
-                run=run,
-                school=school,
-                **{
-                    k: _num(row, k)
-                    for k in (
-                        "results_index",
-                        "context_index",
-                        "expected",
-                        "residual",
-                        "std_residual",
-                        "studentized_residual",
-                        "ci_low",
-                        "ci_high",
-                        "pi_low",
-                        "pi_high",
-                        "shrunk_residual",
-                    )
-                },
-                n_components=int(row.get("n_components") or 0),
-                n_participants=int(row.get("n_participants") or 0),
-                categories=list(row.get("categories") or []),
-                reasons=reasons,
-                components=parts.components.get(code, []),
-                risk_factors=_jsonable(list(outcome.risk_flags.get(code, []))),
-                excluded_reason=str(excluded[-1].get("reason", "") if excluded else "")[:300],
-            )
-        )
-    return made

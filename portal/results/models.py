@@ -160,6 +160,12 @@ class RiskInput(models.Model):
     )
     share_trained_3y = models.FloatField("доля педагогов, прошедших ПК за 3 года, %", null=True, blank=True)
     equipment_complete = models.BooleanField("все предметы оснащены по ООП", null=True, blank=True)
+    computers_sufficient = models.BooleanField(
+        "достаточно компьютерной техники",
+        null=True,
+        blank=True,
+        help_text="Фактор правила зоны риска приказа УО от 26.01.2023 № 41 (Прил. 2).",
+    )
 
     class Meta:
         verbose_name = "факторы риска (входные данные)"

@@ -79,7 +79,7 @@ def test_it_writes_xlsx_with_explanations(demo: dict[str, Path], tmp_path: Path)
         == 0
     )
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Школы", "Модель", "Обоснование"]
+    assert wb.sheetnames == ["Школы", "Обоснование", "Модель", "Исключения", "Параметры"]
     assert wb["Школы"].max_row == 301
     assert wb["Обоснование"].max_row > 1
 
@@ -120,6 +120,8 @@ def test_it_reads_a_wide_table_with_chosen_columns(tmp_path: Path) -> None:
             "--lower-is-better",
             "fail_share",
             "poverty",
+            "--higher-is-better",
+            "income",
             "--year",
             "2024",
             "--config",

@@ -68,3 +68,28 @@ def test_it_rejects_unreadable_or_unknown_config_files(tmp_path: Path) -> None:
         load_config(tmp_path / "bad.json")
     with pytest.raises(ConfigError, match="Не удалось прочитать"):
         load_config(tmp_path / "missing.json")
+
+
+def test_every_parameter_has_a_russian_description_and_display() -> None:
+    import re
+    from dataclasses import fields
+
+    from opora.params import PARAMS, display, params_table
+
+    described = {p.path for p in PARAMS}
+    config = IdentificationConfig()
+    for section in ("results", "context", "regression", "categories", "data"):
+        for f in fields(getattr(config, section)):
+            assert f"{section}.{f.name}" in described, f"{section}.{f.name}"
+    rows = params_table(config.to_mapping())
+    assert len(rows) == len(PARAMS) and all(len(r) == 4 for r in rows)
+    for _, label, value, default in rows:
+        assert value == default  # the defaults' snapshot shows its own defaults
+        # People read Russian: no snake_case codes (a column key like «ege.mean_score» is shown by its name).
+        assert not re.search(r"\b[a-z]+_[a-z_]+\b", f"{label} {value}"), (label, value)
+    assert display("categories.risk_factors", ["internet_slow"]) == "низкий уровень Интернета"
+    assert display("results.window_years", 4) == "4"
+    assert (
+        display("data.result_ranges", {"ege.mean_score": [1.0, 100.0]})
+        == "ЕГЭ: средний тестовый балл: от 1 до 100"
+    )

@@ -154,7 +154,7 @@ def test_it_reads_context_and_risk_and_checks_ranges() -> None:
     )
     out = readers.read_risk(risk.encode(), filename="risk.csv")
     assert out.ok and out.frame is not None
-    assert out.frame.row(0) == ("S1", 2023, 2, 30.0, 64.0, 91.0, False)
+    assert out.frame.row(0) == ("S1", 2023, 2, 30.0, 64.0, 91.0, False, None)  # computers: column absent
 
 
 def test_it_reads_an_official_list_with_a_year_for_the_whole_file() -> None:

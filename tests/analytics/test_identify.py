@@ -109,7 +109,7 @@ def test_it_puts_schools_at_risk_from_two_municipal_factors(region: SyntheticDat
     assert s["at_risk"].sum() > 0
     sid = s.filter(pl.col("at_risk"))["school_id"][0]
     reason = next(x for x in r.reasons[sid] if x.rule == "risk_factors")
-    assert reason.category == "at_risk" and "порог — не менее 2" in reason.text_ru
+    assert reason.category == "at_risk" and "правило — не менее 2 из 3" in reason.text_ru
 
 
 def test_it_explains_every_category_it_gives(region: SyntheticData) -> None:
@@ -147,7 +147,7 @@ def test_it_compares_with_an_official_list() -> None:
     result = IdentificationResult(
         year=2023,
         schools=schools,
-        components=pl.DataFrame(),
+        _components=pl.DataFrame(),
         model=None,  # type: ignore[arg-type]
         models={},
         reasons={},
@@ -174,7 +174,7 @@ def test_it_refuses_missing_years_duplicates_and_tiny_fits(region: SyntheticData
     with pytest.raises(InsufficientDataError, match="2030"):
         identify(data.results, data.context, year=2030)
     dup = pl.concat([data.results, data.results.head(1)])
-    with pytest.raises(AnalyticsError, match="повторяющихся"):
+    with pytest.raises(AnalyticsError, match="повторяющиеся строки"):
         identify(dup, data.context, year=2023)
     few = sorted(data.results["school_id"].unique().to_list())[:5]
     with pytest.raises(InsufficientDataError, match="не менее 10 школ"):

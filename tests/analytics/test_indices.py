@@ -132,7 +132,7 @@ def test_it_excludes_schools_below_coverage_and_minimum_n() -> None:
     ri = results_index(rows, MEAN_ONLY, year=2023)
     assert "F" not in ri.index["school_id"].to_list()
     reason = ri.excluded.filter(pl.col("school_id") == "F")["reason"].item()
-    assert "1 группам процедур из минимально 2" in reason
+    assert "групп процедур с данными — 1 при минимуме 2" in reason
     note = ri.components.filter((pl.col("school_id") == "F") & (pl.col("procedure") == "oge"))["note"].item()
     assert "n = 5 < 10" in note
     # The small cell does not enter the reference: ОГЭ z of A is as without F.

@@ -81,18 +81,18 @@ def _rel(a: np.ndarray | float, b: np.ndarray | float) -> float:
     return float(np.max(np.abs(np.asarray(a) - np.asarray(b)) / np.abs(np.asarray(b))))
 
 
-def test_it_reproduces_nist_norris_to_nine_digits() -> None:
+def test_it_reproduces_nist_norris_to_twelve_digits() -> None:
     data = _table(NORRIS)
     assert data.shape == (36, 2)
     fit = fit_ols(data[:, 1], data[:, 0])
     # Certified values, NIST StRD Norris.
-    assert _rel(fit.params, [-0.262323073774029, 1.00211681802045]) < 1e-9
-    assert _rel(fit.bse, [0.232818234301152, 0.429796848199937e-03]) < 1e-9
-    assert _rel(fit.sigma, 0.884796396144373) < 1e-9
-    assert _rel(fit.r_squared, 0.999993745883712) < 1e-9
+    assert _rel(fit.params, [-0.262323073774029, 1.00211681802045]) < 1e-12
+    assert _rel(fit.bse, [0.232818234301152, 0.429796848199937e-03]) < 1e-12
+    assert _rel(fit.sigma, 0.884796396144373) < 1e-12
+    assert _rel(fit.r_squared, 0.999993745883712) < 1e-12
 
 
-def test_it_reproduces_nist_longley_to_nine_digits() -> None:
+def test_it_reproduces_nist_longley_to_twelve_digits() -> None:
     data = _table(LONGLEY)
     assert data.shape == (16, 7)
     fit = fit_ols(data[:, 1:], data[:, 0])
@@ -115,10 +115,10 @@ def test_it_reproduces_nist_longley_to_nine_digits() -> None:
         0.226073200069370,
         455.478499142212,
     ]
-    assert _rel(fit.params, beta) < 1e-9
-    assert _rel(fit.bse, se) < 1e-9
-    assert _rel(fit.sigma, 304.854073561965) < 1e-9
-    assert _rel(fit.r_squared, 0.995479004577296) < 1e-9
+    assert _rel(fit.params, beta) < 1e-12
+    assert _rel(fit.bse, se) < 1e-12
+    assert _rel(fit.sigma, 304.854073561965) < 1e-12
+    assert _rel(fit.r_squared, 0.995479004577296) < 1e-12
 
 
 def test_it_types_the_longley_data_as_statsmodels_ships_them() -> None:

@@ -148,6 +148,18 @@ def test_text_in_a_number_cell_refuses_the_file_naming_sheet_row_and_column() ->
     )
 
 
+def test_a_participant_count_no_school_has_refuses_the_file_naming_the_cell() -> None:
+    # Found by fuzzing: 2 147 483 648 participants overflowed the 32-bit count column and raised inside the reader.
+    rows = small_report()
+    rows[3].values["Математика профильная"] = (2_147_483_648, 3, 2, 0, 60.0)
+    out = read_report(_report(rows), filename="ege.xlsx")
+    assert not out.ok and out.frame is None
+    (error,) = out.errors
+    assert str(error).startswith("Файл ege.xlsx, лист «2024», строка 10, столбец «Математика профильная: ")
+    assert "число участников 2147483648 — больше, чем бывает в одной школе" in str(error)
+    assert "не удалось разобрать" not in str(error)
+
+
 def test_subject_label_variants() -> None:
     variants = {
         "Математика (профиль)": "math_profile",

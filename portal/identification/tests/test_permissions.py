@@ -64,6 +64,8 @@ def urls(
         "region runs R": reverse("identification:region_runs", args=[w["R"].pk]),
         "region runs R2": reverse("identification:region_runs", args=[w["R2"].pk]),
         "region settings R": reverse("identification:region_settings", args=[w["R"].pk]),
+        "region settings file R": reverse("identification:region_settings_file", args=[w["R"].pk]),
+        "region publish RR": reverse("identification:region_publish", args=[rr["RR"].pk]) if rr else "",
         "region run RR": reverse("identification:region_run", args=[rr["RR"].pk]) if rr else "",
         "region run RR2": reverse("identification:region_run", args=[rr["RR2"].pk]) if rr else "",
     }
@@ -74,6 +76,8 @@ def urls(
         "runs M": reverse("identification:runs", args=[w["M"].pk]),
         "runs M2": reverse("identification:runs", args=[w["M2"].pk]),
         "settings M": reverse("identification:settings", args=[w["M"].pk]),
+        "settings file M": reverse("identification:settings_file", args=[w["M"].pk]),
+        "publish draft": reverse("identification:publish", args=[r["draft"].pk]),
         "run draft": reverse("identification:run", args=[r["draft"].pk]),
         "export draft": reverse("identification:export", args=[r["draft"].pk]),
         "run other": reverse("identification:run", args=[r["other"].pk]),
@@ -88,6 +92,8 @@ EVERYTHING_IN_M = {
     "template M",
     "runs M",
     "settings M",
+    "settings file M",
+    "publish draft",
     "run draft",
     "export draft",
     "S1 in draft",
@@ -103,7 +109,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("region_viewer", "R"): VIEW_IN_M | {"region runs R", "region run RR"},
     # The regional coordinator does in every municipality of its region what the municipal one does, and the
     # region-wide runs; another region (R2: M2, its run «other») answers 404 and the reverse.
-    ("region_coordinator", "R"): EVERYTHING_IN_M | {"region runs R", "region settings R", "region run RR"},
+    ("region_coordinator", "R"): EVERYTHING_IN_M
+    | {"region runs R", "region settings R", "region settings file R", "region run RR", "region publish RR"},
     ("region_coordinator", "R2"): {"data M2", "runs M2", "run other", "region runs R2", "region run RR2"},
     ("region_viewer", "R2"): {"runs M2", "run other", "region runs R2", "region run RR2"},
 }
@@ -114,6 +121,8 @@ NAMES = [
     "runs M",
     "runs M2",
     "settings M",
+    "settings file M",
+    "publish draft",
     "run draft",
     "export draft",
     "run other",
@@ -123,7 +132,9 @@ NAMES = [
     "region runs R",
     "region runs R2",
     "region settings R",
+    "region settings file R",
     "region run RR",
+    "region publish RR",
     "region run RR2",
 ]
 MATRIX = role_url_matrix(ALLOWED, NAMES)
@@ -170,7 +181,7 @@ def test_only_the_coordinator_publishes(
     scope: str,
 ) -> None:
     client.force_login(user_with_role(role, scope))
-    response = client.post(reverse("identification:publish", args=[runs["draft"].pk]))
+    response = client.post(reverse("identification:publish", args=[runs["draft"].pk]), {"confirmed": "1"})
     assert response.status_code == 404
     runs["draft"].refresh_from_db()
     assert runs["draft"].status == IdentificationRun.Status.FINISHED
@@ -183,7 +194,7 @@ def test_the_coordinator_publishes_and_the_dashboard_shows_the_status(
     user_with_role: Callable[..., Any],
 ) -> None:
     client.force_login(user_with_role("coordinator", "M"))
-    response = client.post(reverse("identification:publish", args=[runs["draft"].pk]))
+    response = client.post(reverse("identification:publish", args=[runs["draft"].pk]), {"confirmed": "1"})
     assert response.status_code == 302
     html = client.get(reverse("schools:municipality", args=[world["M"].pk])).content.decode()
     assert "ШНОР" in html
@@ -202,7 +213,12 @@ def test_the_regional_coordinator_publishes_a_municipal_run_of_its_region(
     user_with_role: Callable[..., Any],
 ) -> None:
     client.force_login(user_with_role("region_coordinator", "R"))
-    assert client.post(reverse("identification:publish", args=[runs["draft"].pk])).status_code == 302
+    assert (
+        client.post(
+            reverse("identification:publish", args=[runs["draft"].pk]), {"confirmed": "1"}
+        ).status_code
+        == 302
+    )
     runs["draft"].refresh_from_db()
     assert runs["draft"].status == IdentificationRun.Status.PUBLISHED
 
@@ -238,7 +254,7 @@ def test_others_cannot_start_configure_or_publish_region_runs(
     settings_url = reverse("identification:region_settings", args=[region.pk])
     assert client.post(settings_url, {"config": "{}"}).status_code == 404
     publish_url = reverse("identification:region_publish", args=[region_runs["RR"].pk])
-    assert client.post(publish_url).status_code == 404
+    assert client.post(publish_url, {"confirmed": "1"}).status_code == 404
     assert RegionRun.objects.filter(region=region).count() == 1
     assert not RegionIdentificationSettings.objects.exists()
     region_runs["RR"].refresh_from_db()
@@ -253,7 +269,9 @@ def test_the_regional_coordinator_publishes_the_region_run(
     user_with_role: Callable[..., Any],
 ) -> None:
     client.force_login(user_with_role("region_coordinator", "R"))
-    response = client.post(reverse("identification:region_publish", args=[region_runs["RR"].pk]))
+    response = client.post(
+        reverse("identification:region_publish", args=[region_runs["RR"].pk]), {"confirmed": "1"}
+    )
     assert response.status_code == 302
     region_runs["RR"].refresh_from_db()
     runs["draft"].refresh_from_db()

@@ -17,6 +17,7 @@ from opora.config import IdentificationConfig
 from portal.audit.models import AuditEntry
 from portal.identification import services
 from portal.identification.models import IdentificationRun, RegionRun, SchoolOutcome
+from portal.identification.tests.helpers import settings_post
 from portal.jobs.models import Job
 from portal.results.models import AssessmentResult, ContextValue, ImportBatch
 from portal.schools.models import Municipality, Region, School
@@ -125,9 +126,9 @@ def test_each_municipality_gets_its_own_run_with_its_own_schools(region: dict[st
         own = {s.code for s in region["schools"][run.municipality.code]}
         assert {o.school.code for o in run.outcomes.select_related("school")} == own
         assert run.n_fit == 18 and run.model == region_run.model
-        assert run.fit_description == "все школы региона (18 школ, 3 муниципалитетов)"
+        assert run.fit_description == "все школы региона (18 школ, 3 муниципалитета)"
         assert run.data_version == region_run.data_version and run.status == IdentificationRun.Status.FINISHED
-    assert region_run.fit_description == "все школы региона (18 школ, 3 муниципалитетов)"
+    assert region_run.fit_description == "все школы региона (18 школ, 3 муниципалитета)"
     assert AuditEntry.objects.filter(action="identification.run.created").count() == 3
 
 
@@ -219,9 +220,14 @@ def test_the_coordinator_starts_a_background_run_and_follows_it(
     assert region_run.job is not None and region_run.job.status == Job.Status.DONE
     assert region_run.job.progress == 100
     page = client.get(region_run.get_absolute_url()).content.decode()
-    assert "все школы региона (18 школ, 3 муниципалитетов)" in page
+    assert "все школы региона (18 школ, 3 муниципалитета)" in page
     assert "Опубликовать во всех муниципалитетах" in page
-    client.post(reverse("identification:region_publish", args=[region_run.pk]))
+    publish_url = reverse("identification:region_publish", args=[region_run.pk])
+    confirm = client.get(publish_url).content.decode()  # asks first, naming the municipalities that change
+    assert "Округ rg-2" in confirm and 'name="confirmed"' in confirm
+    region_run.refresh_from_db()
+    assert region_run.status == RegionRun.Status.FINISHED
+    client.post(publish_url, {"confirmed": "1"})
     region_run.refresh_from_db()
     assert region_run.status == RegionRun.Status.PUBLISHED
     # the municipal run page links back to the region run
@@ -265,9 +271,11 @@ def test_the_regional_coordinator_saves_the_region_settings(client: Client, regi
 
     client.force_login(_region_user("region_coordinator", region["region"]))
     url = reverse("identification:region_settings", args=[region["region"].pk])
-    bad = client.post(url, {"config": '{"no_such_key": 1}'})
-    assert bad.status_code == 200 and "no_such_key" in bad.content.decode()
+    bad = client.post(url, settings_post() | {"categories__q_ctx": "1,5"})
+    html = bad.content.decode()
+    assert bad.status_code == 200 and "вне допустимого диапазона" in html
+    assert "«ШНСУ: доля школ с самым низким индексом контекста»" in html and "categories.q_ctx" not in html
     assert not RegionIdentificationSettings.objects.exists()
-    assert client.post(url, {"config": '{"categories": {"q_ctx": 0.2}}'}).status_code == 302
+    assert client.post(url, settings_post({"categories": {"q_ctx": 0.2}})).status_code == 302
     assert services.region_config(region["region"]).categories.q_ctx == 0.2
     assert AuditEntry.objects.filter(action="identification.region_settings.changed").count() == 1
