@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "portal.ops",
     "portal.synthetic",
     "portal.api",
+    "portal.demo",
 ]
 
 MIDDLEWARE = [

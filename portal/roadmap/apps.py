@@ -7,8 +7,7 @@ class RoadmapConfig(AppConfig):
     verbose_name = "Дорожные карты"
 
     def ready(self) -> None:
+        from portal.demo.registry import register
         from portal.roadmap.demo import load_roadmap_demo
-        from portal.schools.demo import DEMO_EXTENSIONS
 
-        if load_roadmap_demo not in DEMO_EXTENSIONS:
-            DEMO_EXTENSIONS.append(load_roadmap_demo)
+        register("roadmap", load_roadmap_demo, order=40, everywhere=True)
