@@ -16,6 +16,7 @@ import polars as pl
 
 from opora.config import IdentificationConfig, load_config
 from opora.errors import AnalyticsError
+from opora.safe_export import neutralise_frame, workbook_bytes
 from opora.schema import RESULTS_SCHEMA, RISK_SCHEMA, STUDENT_SCHEMA
 
 __all__ = ["Progress", "main", "read_input"]
@@ -331,7 +332,7 @@ def _cmd_identify(args: argparse.Namespace) -> int:
         )
         table = table.join(cmp, on="school_id", how="left")
     if out.suffix.lower() == ".csv":
-        table.write_csv(out)
+        neutralise_frame(table).write_csv(out)  # school codes and names come from the user's files
     else:
         _write_xlsx(out, table, result)
     sys.stderr.write(f"Готово: {table.height} школ, модель по {result.model.n} школам; результат: {out}\n")
@@ -359,7 +360,7 @@ def _write_xlsx(path: Path, table: pl.DataFrame, result: Any) -> None:
     for sid, reasons in result.reasons.items():
         for r in reasons:
             why.append([sid, r.category, r.rule, r.fired, r.text_ru])
-    wb.save(path)
+    path.write_bytes(workbook_bytes(wb))
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from opora.safe_export import csv_rows, workbook_bytes
 from portal.audit.models import VERB_LABELS, AuditEntry
 from portal.audit.services import record
 from portal.lib.access import get_for
@@ -137,13 +138,8 @@ def _csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(EXPORT_HEADER)
-    writer.writerows(_safe(rows))
+    writer.writerows(csv_rows(rows))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 with Cyrillic correctly
-
-
-def _safe(rows: list[list[str]]) -> list[list[str]]:
-    """Neutralise spreadsheet formulas («=», «+», «-», «@» at the start of a cell typed by someone)."""
-    return [[f"'{c}" if c[:1] in ("=", "+", "-", "@") else c for c in row] for row in rows]
 
 
 def _xlsx(rows: list[list[str]], title: str) -> bytes:
@@ -158,14 +154,12 @@ def _xlsx(rows: list[list[str]], title: str) -> bytes:
     sheet.append(EXPORT_HEADER)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for row in _safe(rows):
+    for row in rows:
         sheet.append(row)
     for letter, width in zip("ABCDEFGHIJK", (19, 24, 16, 30, 28, 22, 40, 24, 30, 60, 40), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _render_log(request: HttpRequest, scope: Municipality | Region, export_url: str) -> HttpResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -10,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from opora.safe_export import workbook_bytes
 from portal.identification.models import IdentificationRun, category_label
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
@@ -94,6 +94,4 @@ def run_xlsx(run: IdentificationRun, rows: list[dict[str, Any]]) -> bytes:
         ["Параметры методики (JSON)"],
         [[line] for line in json.dumps(run.config, ensure_ascii=False, indent=2).splitlines()],
     )
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)

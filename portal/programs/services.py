@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from opora import constructor
 from opora import measures_catalogue as catalogue
+from opora.safe_export import workbook_bytes
 from portal.audit.services import record, snapshot
 from portal.identification.services import latest_published
 from portal.lib.uploads import data_import_problem
@@ -461,7 +462,6 @@ def import_profiles(municipality: Any, content: bytes, *, filename: str, by: Any
 
 
 def import_template() -> bytes:
-    import io
 
     import openpyxl
 
@@ -477,9 +477,7 @@ def import_template() -> bytes:
     factors.append(["Код фактора", "Название"])
     for f in RiskFactor.objects.order_by("position"):
         factors.append([f.code, f.title])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)
 
 
 # --------------------------------------------------------------------------------------------- programs
