@@ -94,14 +94,32 @@ class AuditEntry(models.Model):
         return f"{verb}: {noun}" if noun else verb
 
     def labelled_changes(self) -> list[tuple[str, Any, Any]]:
-        """Changed fields with their Russian names, only for changes of an existing object."""
+        """Changed fields with their Russian names and values as people read them (a status's label, not its
+        code; «да»/«нет»), only for changes of an existing object."""
         if self.before is None or self.after is None:
             return []
         model = self.content_type.model_class() if self.content_type else None
         labels: dict[str, str] = {}
+        choices: dict[str, dict[Any, str]] = {}
         if model is not None:
-            labels = {f.attname: str(f.verbose_name) for f in model._meta.concrete_fields}
-        return [(labels.get(k, k), old, new) for k, old, new in self.changes()]
+            for f in model._meta.concrete_fields:
+                labels[f.attname] = str(f.verbose_name)
+                if f.choices:
+                    choices[f.attname] = {k: str(v) for k, v in f.flatchoices}
+        return [
+            (labels.get(k, k), _shown(old, choices.get(k)), _shown(new, choices.get(k)))
+            for k, old, new in self.changes()
+        ]
+
+
+def _shown(value: Any, choices: dict[Any, str] | None) -> Any:
+    if choices and value in choices:
+        return choices[value]
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
 
 
 #: Russian names of the last part of an action code (``monitoring.period.opened`` → «opened»). Every verb the code

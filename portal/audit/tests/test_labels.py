@@ -63,3 +63,19 @@ def test_the_log_and_its_filter_speak_russian(
     visible = re.sub(r"<[^>]+>", " ", html)  # the option values are codes; their texts are not
     for code in ("status_changed", "queued", "returned"):
         assert code not in visible
+
+
+def test_changed_values_are_shown_by_their_labels_not_their_codes(world: dict[str, Any]) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal.jobs.models import Job
+
+    entry = AuditEntry(
+        action="jobs.job.changed",
+        content_type=ContentType.objects.get_for_model(Job),
+        before={"status": "queued", "progress": 0, "attempt_log": []},
+        after={"status": "failed", "progress": 0, "attempt_log": ["a", "b"]},
+    )
+    changes = {field: (old, new) for field, old, new in entry.labelled_changes()}
+    assert changes["статус"] == ("в очереди", "ошибка")
+    assert changes["попытки"] == ("", "a, b")
