@@ -151,6 +151,10 @@ def site(
         name = str(connection.settings_dict["NAME"])
         assert "memory" in name or name.startswith("test_"), f"not a test database: {name}"
         load_demo(password="crawl-demo-pass-1", write=lambda line: None)
+        # Each request of the server's threads closes its database connection (no persistent ones left behind to
+        # keep PostgreSQL from dropping the test database at the end).
+        max_age = connection.settings_dict.get("CONN_MAX_AGE")
+        connection.settings_dict["CONN_MAX_AGE"] = 0
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         contexts = {}
@@ -169,7 +173,11 @@ def site(
                 context.close()
             server._live_server_modified_settings.disable()
             server.stop()
+            connection.settings_dict["CONN_MAX_AGE"] = max_age
             call_command("flush", interactive=False, verbosity=0, stdout=io.StringIO())
+            # This context's connection (Playwright's greenlets give the fixture its own) must not outlive the
+            # module: PostgreSQL would refuse to drop the test database at the end of the session.
+            connection.close()
 
 
 def _links(page: Any, base: str, selector: str) -> list[str]:
@@ -248,7 +256,7 @@ def crawl(site: dict[str, Any], role: str) -> RoleCrawl:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_of_the_role_loads_fits_a_phone_and_shows_no_code(site: dict[str, Any], role: str) -> None:
     result = crawl(site, role)
-    print(f"{role}: {len(result.pages)} страниц")  # noqa: T201  (shown with -s: what the crawl covered)
+    print(f"{role}: {len(result.pages)} страниц")  # shown with -s: what the crawl covered
     assert len(result.pages) >= 3, f"{role}: the crawl reached only {result.pages}"
     unknown = {p: v for p, v in result.problems.items() if (role, p) not in KNOWN}
     if unknown:
