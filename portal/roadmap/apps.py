@@ -10,4 +10,4 @@ class RoadmapConfig(AppConfig):
         from portal.demo.registry import register
         from portal.roadmap.demo import load_roadmap_demo
 
-        register("roadmap", load_roadmap_demo, order=40, everywhere=True)
+        register("roadmap", load_roadmap_demo, order=55, everywhere=True)  # after programs: marks its roadmap too

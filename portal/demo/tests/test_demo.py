@@ -156,7 +156,7 @@ def test_a_demo_loaded_by_an_older_version_is_adopted_not_reloaded(db: Any) -> N
 
 def test_the_apps_register_their_loaders_in_the_order_their_data_needs() -> None:
     names = [loader.name for loader in registry.loaders()]
-    assert names == ["identification", "monitoring", "staff", "roadmap", "programs", "public"]
+    assert names == ["identification", "monitoring", "staff", "programs", "roadmap", "public"]
     assert {loader.name for loader in registry.loaders() if loader.everywhere} == {"monitoring", "roadmap"}
 
 
@@ -213,6 +213,19 @@ def test_a_second_load_changes_nothing_users_made(settings: Any, tmp_path: Path)
         run__municipality=minusinsk
     )
     assert any("low_results" in (o.categories or []) for o in extras)  # a comparison worth making
+
+    # Nothing in any roadmap of the demo (municipal, schools', the ШППКО's) is overdue by more than a few months.
+    from opora.roadmap_tracking import overdue_since
+    from portal.roadmap.demo import MAX_OVERDUE_DAYS
+
+    late = [
+        (today - since).days
+        for status, due in RoadmapEntry.objects.filter(
+            item__municipality__region__code=REGION_CODE
+        ).values_list("status", "due_dates")
+        if (since := overdue_since(status, [datetime.date.fromisoformat(d) for d in due or []], today))
+    ]
+    assert late and max(late) <= MAX_OVERDUE_DAYS + 1
 
     # What users do: edit a school, publish another run, mark a roadmap entry, delete a demo document.
     update_school(School.objects.get(code="MNS-SOSH02"), {"students": 700}, by=coordinator)
