@@ -155,6 +155,8 @@ def _start_thread(pk: int) -> None:
 def _thread_main(pk: int) -> None:
     try:
         run(pk)
+    except Exception:  # e.g. a busy SQLite: the job stays queued (or goes silent) and is started again later
+        logger.warning("job %s: its thread stopped", pk, exc_info=True)
     finally:
         connection.close()  # the thread's own connection
 
