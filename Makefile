@@ -1,4 +1,4 @@
-# Опора — the two commands: `make run` (set up, migrate SQLite, load the demo, serve) and `make test` (all checks).
+# Опора — the two commands: `make run` (set up, migrate SQLite, load the demo once, serve) and `make test` (all checks).
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
