@@ -1,4 +1,4 @@
-# Опора — the two commands: `make run` (set up, migrate SQLite, load the demo, serve) and `make test` (all checks).
+# Опора — the two commands: `make run` (set up, migrate SQLite, load the demo once, serve) and `make test` (all checks).
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint typecheck migrations-check pytest fmt demo-files bench
+.PHONY: run setup system-deps test lint typecheck migrations-check pytest fmt demo-files bench
 
 run: setup
 	DEBUG=true $(UV) run python manage.py migrate --noinput
@@ -22,7 +22,12 @@ setup: $(UV)
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv
 
-test: setup lint typecheck migrations-check pytest
+# System packages the tests need (Chromium, fonts, Pango): installed as root on Debian/Ubuntu, otherwise the exact
+# command is printed and make stops.
+system-deps:
+	bash .ci/system-deps
+
+test: setup system-deps lint typecheck migrations-check pytest
 
 lint:
 	$(UV) run ruff check .

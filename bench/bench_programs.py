@@ -44,12 +44,13 @@ import logging  # noqa: E402
 
 from django.test.utils import setup_databases, setup_test_environment, teardown_databases  # noqa: E402
 
+from portal.demo.base import MUNICIPALITY_CODE  # noqa: E402
+from portal.demo.services import load_demo  # noqa: E402
 from portal.identification.demo import load_identification_demo  # noqa: E402
 from portal.lib import documents as docs  # noqa: E402
 from portal.programs import documents, services  # noqa: E402
 from portal.programs.demo import load_programs_demo  # noqa: E402
 from portal.programs.models import Program  # noqa: E402
-from portal.schools.demo import MUNICIPALITY_CODE, load_demo  # noqa: E402
 from portal.schools.models import Municipality, School  # noqa: E402
 
 LIMIT_ONE_S = 1.0

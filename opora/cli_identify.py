@@ -23,6 +23,7 @@ from opora.config import IdentificationConfig, load_config
 from opora.errors import AnalyticsError
 from opora.inputs import parse_numbers
 from opora.plural import SCHOOL, count
+from opora.safe_export import neutralise_frame
 
 __all__ = ["add_arguments", "run"]
 
@@ -374,12 +375,12 @@ def run(args: argparse.Namespace, read_input: Any, read_table: Any, progress_cls
     models = {y: _summary_dict(m) for y, m in result.models.items()}
     if out.suffix.lower() == ".csv":
         paths = _outputs(out)
-        table.write_csv(paths[0])
-        result.excluded.write_csv(paths[1])
+        neutralise_frame(table).write_csv(paths[0])  # school codes and names come from the user's files
+        neutralise_frame(result.excluded).write_csv(paths[1])
         header, rows = model_rows(models, result.model.years_skipped)
         pl.DataFrame(
             [[str(v) if v is not None else "" for v in r] for r in rows], schema=header, orient="row"
-        ).write_csv(paths[2])
+        ).pipe(neutralise_frame).write_csv(paths[2])
     else:
         from opora.cli_workbook import workbook
 

@@ -19,6 +19,7 @@ from opora.readers import read_results
 from opora.readers.common import norm
 from opora.readers.names import municipality_key, school_key
 from opora.readers.reports import REPORT_SCHEMA
+from opora.safe_export import neutralise_frame, workbook_bytes
 
 __all__ = ["OUTPUT_COLUMNS", "register", "report_input", "with_school_ids"]
 
@@ -109,7 +110,7 @@ def _cmd_read_results(args: argparse.Namespace) -> int:
         frames.append(frame)
     table = pl.concat(frames, how="vertical")
     if out.suffix.lower() == ".csv":
-        table.write_csv(out)
+        neutralise_frame(table).write_csv(out)  # school names come from the user's files
     else:
         _write_xlsx(out, table)
     schools = len(
@@ -129,12 +130,14 @@ def _cmd_read_results(args: argparse.Namespace) -> int:
 def _write_xlsx(path: Path, table: pl.DataFrame) -> None:
     from openpyxl import Workbook
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Результаты")
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Результаты"
     ws.append(list(table.columns))
     for row in table.iter_rows():
         ws.append(list(row))
-    wb.save(path)
+    path.write_bytes(workbook_bytes(wb))
 
 
 # --- regional reports as input of `opora identify` -----------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any, Final
 from opora.catalogue import context_label
 from opora.inputs import STAGE_LABELS
 from opora.params import display
+from opora.safe_export import neutralise_workbook
 
 __all__ = ["Sheet", "exclusion_rows", "model_rows", "xlsx_bytes"]
 
@@ -144,6 +145,7 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     wb.properties.created = _FIXED
     wb.properties.modified = _FIXED  # Workbook.save would stamp the current time here
     wb.properties.creator = "Опора"
+    neutralise_workbook(wb)  # school names and codes come from the user's files
     raw = io.BytesIO()
     ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
     return _fixed_zip(raw.getvalue())

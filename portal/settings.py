@@ -52,11 +52,13 @@ INSTALLED_APPS = [
     "portal.synthetic",
     "portal.api",
     "portal.overview",
+    "portal.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.lib.errors.FriendlyErrorsMiddleware",  # Russian 404/500 pages also with DEBUG on (make run)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -31,3 +31,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler404 = "portal.lib.errors.page_not_found"
+handler500 = "portal.lib.errors.server_error"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
@@ -12,6 +11,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from opora.readers.tables import CONTEXT_VARIABLES
 from opora.readers.vocab import SUBJECTS
+from opora.safe_export import workbook_bytes
 
 __all__ = ["context_template_xlsx", "results_template_xlsx", "risk_template_xlsx", "students_template_csv"]
 
@@ -73,9 +73,7 @@ def _workbook(headers: Sequence[tuple[str, str, str]], title: str) -> tuple[Work
 
 
 def _bytes(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 def results_template_xlsx() -> bytes:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from opora.safe_export import workbook_bytes
 from portal.api.models import READ, WRITE, ApiToken
 from portal.audit.services import record, snapshot
 from portal.schools.models import Municipality, Region, School
@@ -204,6 +205,4 @@ def staff_to_xlsx(teachers: list[dict[str, Any]], courses: list[dict[str, Any]])
                 if ILLEGAL_CHARACTERS_RE.search(text):
                     raise BadText(f"Элемент {label}[{index}], поле «{key}»: управляющие символы недопустимы.")
             target.append(cells)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

@@ -17,7 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from portal.audit.models import VERB_LABELS, AuditEntry
+from opora.safe_export import csv_rows, workbook_bytes
+from portal.audit.models import AuditEntry, verb_label
 from portal.audit.services import record
 from portal.lib.access import get_for
 from portal.schools.models import Municipality, Region
@@ -40,7 +41,8 @@ class LogFilter(forms.Form):
         verbs = sorted(
             {a.rsplit(".", 1)[-1] for a in entries.order_by().values_list("action", flat=True).distinct()}
         )
-        self.fields["action"].choices = [("", "все")] + [(v, VERB_LABELS.get(v, v)) for v in verbs]
+        choices = sorted(((v, verb_label(v)) for v in verbs), key=lambda c: c[1])
+        self.fields["action"].choices = [("", "все"), *choices]
         type_ids = set(
             entries.exclude(content_type=None).order_by().values_list("content_type", flat=True).distinct()
         )
@@ -90,6 +92,68 @@ def _scoped(scope: Municipality | Region) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(condition).select_related("school", "municipality", "content_type")
 
 
+#: Russian names of the keys of ``AuditEntry.data`` (an unknown key is shown as it is stored).
+DATA_LABELS = {
+    "accepted": "принято",
+    "address": "адрес",
+    "attempt": "попытка",
+    "code": "код",
+    "comment": "комментарий",
+    "copied_from": "скопировано из",
+    "courses": "курсов",
+    "created": "создано",
+    "data_version": "версия данных",
+    "error": "ошибка",
+    "errors": "ошибки",
+    "file": "файл",
+    "fit": "выборка модели",
+    "format": "формат",
+    "kept_from_file": "оставлено из файла",
+    "kind": "вид",
+    "municipalities": "муниципалитетов",
+    "params": "параметры",
+    "password_set": "пароль задан",
+    "reason": "причина",
+    "region_run": "расчёт по региону №",
+    "removed": "удалено",
+    "replace": "с заменой",
+    "replaced": "заменено",
+    "replaced_typed": "заменено введённых",
+    "rows": "строк",
+    "rules": "правил",
+    "run": "расчёт №",
+    "schools": "школ",
+    "seed": "зерно генератора",
+    "teachers": "педагогов",
+    "token": "токен",
+    "token_name": "название токена",
+    "updated": "обновлено",
+    "worker": "обработчик",
+    "written": "записано",
+    "year": "год",
+    "years": "годы",
+}
+
+
+def _details_text(data: Any) -> str:
+    """``AuditEntry.data`` as «год: 2023; файл: results.csv» (yes/no for flags, lists joined)."""
+    if not data:
+        return ""
+    if not isinstance(data, dict):
+        return json.dumps(data, ensure_ascii=False)
+
+    def text(value: Any) -> str:
+        if isinstance(value, bool):
+            return "да" if value else "нет"
+        if isinstance(value, list):
+            return ", ".join(text(v) for v in value)
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False)
+        return str(value)
+
+    return "; ".join(f"{DATA_LABELS.get(k, k)}: {text(v)}" for k, v in data.items())
+
+
 def _changes_text(entry: AuditEntry) -> str:
     return "; ".join(
         f"{field}: «{old if old is not None else ''}» → «{new if new is not None else ''}»"
@@ -102,7 +166,6 @@ EXPORT_HEADER = [
     "Кто",
     "Источник",
     "Действие",
-    "Код действия",
     "Тип объекта",
     "Объект",
     "Муниципалитет",
@@ -121,13 +184,12 @@ def _export_rows(entries: QuerySet[AuditEntry]) -> list[list[str]]:
                 e.actor_repr,
                 e.get_source_display(),
                 e.action_label,
-                e.action,
                 _type_label(e.content_type) if e.content_type else "",
                 e.object_repr,
                 str(e.municipality) if e.municipality else "",
                 str(e.school) if e.school else "",
                 _changes_text(e),
-                json.dumps(e.data, ensure_ascii=False) if e.data else "",
+                _details_text(e.data),
             ]
         )
     return rows
@@ -137,13 +199,8 @@ def _csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(EXPORT_HEADER)
-    writer.writerows(_safe(rows))
+    writer.writerows(csv_rows(rows))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 with Cyrillic correctly
-
-
-def _safe(rows: list[list[str]]) -> list[list[str]]:
-    """Neutralise spreadsheet formulas («=», «+», «-», «@» at the start of a cell typed by someone)."""
-    return [[f"'{c}" if c[:1] in ("=", "+", "-", "@") else c for c in row] for row in rows]
 
 
 def _xlsx(rows: list[list[str]], title: str) -> bytes:
@@ -158,14 +215,12 @@ def _xlsx(rows: list[list[str]], title: str) -> bytes:
     sheet.append(EXPORT_HEADER)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    for row in _safe(rows):
+    for row in rows:
         sheet.append(row)
-    for letter, width in zip("ABCDEFGHIJK", (19, 24, 16, 30, 28, 22, 40, 24, 30, 60, 40), strict=True):
+    for letter, width in zip("ABCDEFGHIJ", (19, 24, 16, 30, 22, 40, 24, 30, 60, 40), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _render_log(request: HttpRequest, scope: Municipality | Region, export_url: str) -> HttpResponse:

@@ -15,7 +15,13 @@ def run_region(job: Job, progress: Progress) -> JobResult:
         RegionRun.objects.select_related("region", "created_by").filter(pk=job.params["region_run"]).first()
     )
     if region_run is None:
-        raise JobError("Региональный расчёт удалён до начала задачи.")
+        raise JobError(
+            "Региональный расчёт удалён до начала задачи.",
+            advice="Запустите расчёт по региону снова на странице «Идентификация по региону».",
+        )
+    if region_run.status == RegionRun.Status.FINISHED:
+        # A second attempt after the first one had saved everything (its worker died just after): keep it.
+        return JobResult(message="Расчёт уже был выполнен предыдущей попыткой.")
     try:
         services.run_region_identification(
             region_run.region,

@@ -6,7 +6,16 @@ from portal.jobs.models import Job
 
 @admin.register(Job)
 class JobAdmin(AuditedModelAdmin):
-    list_display = ("title", "kind", "municipality", "status", "progress", "created_at", "finished_at")
+    list_display = (
+        "title",
+        "kind",
+        "municipality",
+        "status",
+        "progress",
+        "attempts",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("status", "kind")
     readonly_fields = (
         "kind",
@@ -21,4 +30,10 @@ class JobAdmin(AuditedModelAdmin):
         "started_at",
         "finished_at",
         "heartbeat",
+        "attempts",
+        "max_attempts",
+        "worker",
+        "lease",
+        "attempt_log",
+        "advice",
     )

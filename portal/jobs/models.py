@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from portal.schools.models import Municipality
 
@@ -14,7 +16,9 @@ class Job(models.Model):
 
     ``kind`` names a function registered with :func:`portal.jobs.services.register`; ``params`` are its JSON
     arguments. A job is ``queued`` → ``running`` → ``done`` or ``failed``; ``progress`` (0–100) and ``message``
-    are updated while it runs and shown to the user (the page polls them).
+    are updated while it runs and shown to the user (the page polls them). A running job's worker refreshes
+    ``heartbeat``; a job whose heartbeat stops is put back in the queue (``attempts`` < ``max_attempts``) or failed,
+    and ``attempt_log`` keeps what happened to each attempt (shown on the job page).
     """
 
     class Status(models.TextChoices):
@@ -48,6 +52,22 @@ class Job(models.Model):
     started_at = models.DateTimeField("начата", null=True, blank=True)
     finished_at = models.DateTimeField("завершена", null=True, blank=True)
     heartbeat = models.DateTimeField("последний признак жизни", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("попыток начато", default=0)
+    max_attempts = models.PositiveSmallIntegerField(
+        "попыток не больше",
+        default=3,
+        help_text="Если обработчик задачи остановился (сбой, перезапуск сервера), задача повторяется, но не больше "
+        "стольких раз.",
+    )
+    worker = models.CharField("обработчик", max_length=200, blank=True)
+    lease = models.CharField(
+        "метка попытки",
+        max_length=32,
+        blank=True,
+        help_text="Выдаётся обработчику, взявшему задачу; результат попытки принимается, только пока метка та же.",
+    )
+    attempt_log = models.JSONField("попытки", default=list, blank=True)
+    advice = models.CharField("что делать", max_length=500, blank=True)
 
     class Meta:
         verbose_name = "фоновая задача"
@@ -64,3 +84,18 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def retried(self) -> bool:
+        """Whether the job needed (or is on) more than one attempt: then the page lists them."""
+        return len(self.attempt_log) > 1
+
+    @property
+    def attempts_display(self) -> list[tuple[int, str, str]]:
+        """(number, start «ДД.ММ.ГГГГ ЧЧ:ММ:СС» in local time, what happened) of each attempt, for the job page."""
+        out = []
+        for i, attempt in enumerate(self.attempt_log, start=1):
+            started = parse_datetime(str(attempt.get("started_at", "")))
+            when = timezone.localtime(started).strftime("%d.%m.%Y %H:%M:%S") if started else "—"
+            out.append((int(attempt.get("attempt", i)), when, str(attempt.get("outcome") or "выполняется")))
+        return out

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from portal.accounts.permissions import has_perm
+from portal.jobs import services
 from portal.jobs.models import Job
 from portal.lib.access import get_for
 from portal.schools.models import Municipality
@@ -25,6 +26,9 @@ def _job(request: HttpRequest, pk: int) -> Job:
 @login_required
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     item = _job(request, pk)
+    if services.mode() == "thread":
+        services.kick_thread_jobs(item)  # a job whose process died is retried from here
+        item.refresh_from_db()
     template = "jobs/_status.html" if request.headers.get("HX-Request") else "jobs/job.html"
     # A finished report can be put on the public page by those who publish there.
     can_publish = item.kind == "reports.render" and has_perm(request.user, "public.manage", item.municipality)
@@ -47,5 +51,6 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def municipality_jobs(request: HttpRequest, pk: int) -> HttpResponse:
     municipality = get_for(request, Municipality, "municipality.view", pk=pk)
+    services.kick_thread_jobs()
     jobs = Job.objects.filter(municipality=municipality).select_related("created_by")[:50]
     return render(request, "jobs/list.html", {"municipality": municipality, "jobs": jobs})

@@ -7,8 +7,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Мониторинг показателей программы"
 
     def ready(self) -> None:
+        from portal.demo.registry import register
         from portal.monitoring.demo import load_monitoring_demo
-        from portal.schools.demo import DEMO_EXTENSIONS
 
-        if load_monitoring_demo not in DEMO_EXTENSIONS:
-            DEMO_EXTENSIONS.append(load_monitoring_demo)
+        register("monitoring", load_monitoring_demo, order=20, everywhere=True)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from portal.monitoring import derive, services
 from portal.monitoring.excel import slots_for_school
@@ -22,6 +23,8 @@ from portal.schools.models import Municipality
 
 SEED = 4123
 SET_CODE = "order_2023_41"
+#: The open (2024) period's deadline: this many days after the day the demo is loaded.
+DEADLINE_IN_DAYS = 30
 
 
 def _payload(slot: Slot, rng: random.Random, school_site: str, staff: int, quality: float) -> dict[str, Any]:
@@ -118,8 +121,13 @@ def load_monitoring_demo(municipality: Municipality, write: Callable[[str], Any]
         _fill(p2023, rng, statuses=["accepted"] * 13)
         _municipal(p2023, rng)
         p2023 = services.close_period(p2023, by=None)
+        # The open period's deadline is set relative to today, so the demo never shows it as long past.
         p2024 = services.open_period(
-            municipality, indicator_set, 2024, by=None, deadline=datetime.date(2024, 12, 13)
+            municipality,
+            indicator_set,
+            2024,
+            by=None,
+            deadline=timezone.localdate() + datetime.timedelta(days=DEADLINE_IN_DAYS),
         )
         s = SchoolSubmission.Status
         # ООП № 1 and СОШ № 2 (the demo school accounts) are left as a draft and «not started» so they can be tried.

@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from opora.safe_export import workbook_bytes
 from portal.lib.uploads import data_import_problem
 from portal.monitoring import derive, services
 from portal.monitoring.models import IndicatorValue, MonitoringPeriod
@@ -163,9 +164,7 @@ def template(period: MonitoringPeriod) -> bytes:
     ):
         info.append([line])
     info.column_dimensions["A"].width = 120
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
 
 
 def _cell_value(value: Any) -> Any:
@@ -412,6 +411,4 @@ def export_dashboard(period: MonitoringPeriod, rows: list[derive.Row], *, catego
     for col, width in zip("ABCDEFGHI", (24, 6, 70, 24, 28, 22, 14, 14, 14), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "C3"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)

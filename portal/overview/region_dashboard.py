@@ -7,7 +7,6 @@ assembled in Python from ``values_list`` reads of the whole region (tested with 
 from __future__ import annotations
 
 import datetime
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -19,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from opora.roadmap_tracking import overdue_since
+from opora.safe_export import workbook_bytes
 from portal.identification.models import IdentificationRun, SchoolOutcome
 from portal.lib.collation import russian_key
 from portal.monitoring.models import MonitoringPeriod, SchoolSubmission
@@ -319,6 +319,4 @@ def comparison_xlsx(region: Region, rows: list[Row], *, day: datetime.date | Non
         about.append(list(line))
     about.column_dimensions["A"].width = 30
     about.column_dimensions["B"].width = 100
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)

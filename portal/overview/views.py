@@ -25,6 +25,7 @@ from portal.lib.collation import ordered_by_name
 from portal.overview import region_dashboard, school_home
 from portal.programs import approval
 from portal.schools.models import Municipality, Region, School
+from portal.schools.search import search_schools
 
 
 @login_required
@@ -97,8 +98,7 @@ def municipality(request: HttpRequest, pk: int) -> HttpResponse:
     obj = get_for(request, Municipality, "municipality.view", pk=pk)
     schools = School.objects.in_municipality(obj)
     query = request.GET.get("q", "").strip()
-    if query:
-        schools = schools.filter(short_name__icontains=query) | schools.filter(name__icontains=query)
+    schools = search_schools(schools, query)  # «лицей», «сош 2», a code — the same on SQLite and PostgreSQL
     run = latest_published(obj)
     outcomes = {o.school_id: o for o in run.outcomes.all()} if run else {}
     schools = list(schools)

@@ -7,8 +7,7 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Рисковые профили и Конструктор ШППКО"
 
     def ready(self) -> None:
+        from portal.demo.registry import register
         from portal.programs.demo import load_programs_demo
-        from portal.schools.demo import DEMO_EXTENSIONS
 
-        if load_programs_demo not in DEMO_EXTENSIONS:
-            DEMO_EXTENSIONS.append(load_programs_demo)
+        register("programs", load_programs_demo, order=50)

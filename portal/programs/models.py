@@ -174,7 +174,7 @@ class RiskLevel(models.Model):
         constraints = [models.UniqueConstraint(fields=["profile", "factor"], name="one_level_per_factor")]
 
     def __str__(self) -> str:
-        return f"{self.factor.code}: {self.get_level_display()}"
+        return f"{self.factor.title}: {self.get_level_display()}"  # the audit log shows it: no factor code
 
     @property
     def school(self) -> School:

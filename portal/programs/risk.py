@@ -12,6 +12,7 @@ from django.db import transaction
 
 from opora import constructor, risk_explain
 from opora import measures_catalogue as catalogue
+from opora.safe_export import workbook_bytes
 from portal.audit.services import record, snapshot
 from portal.lib import stale
 from portal.lib.uploads import data_import_problem
@@ -300,8 +301,6 @@ def import_profiles(municipality: Any, content: bytes, *, filename: str, by: Any
 
 
 def import_template() -> bytes:
-    import io
-
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -316,6 +315,4 @@ def import_template() -> bytes:
     factors.append(["Код фактора", "Название"])
     for f in RiskFactor.objects.order_by("position"):
         factors.append([f.code, f.title])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

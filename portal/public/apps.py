@@ -7,8 +7,7 @@ class PublicConfig(AppConfig):
     verbose_name = "Публичная страница программы"
 
     def ready(self) -> None:
+        from portal.demo.registry import register
         from portal.public.demo import load_public_demo
-        from portal.schools.demo import DEMO_EXTENSIONS
 
-        if load_public_demo not in DEMO_EXTENSIONS:
-            DEMO_EXTENSIONS.append(load_public_demo)
+        register("public", load_public_demo, order=60)

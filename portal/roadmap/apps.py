@@ -7,8 +7,8 @@ class RoadmapConfig(AppConfig):
     verbose_name = "Дорожные карты"
 
     def ready(self) -> None:
+        from portal.demo.registry import register
         from portal.roadmap.demo import load_roadmap_demo
-        from portal.schools.demo import DEMO_EXTENSIONS
 
-        if load_roadmap_demo not in DEMO_EXTENSIONS:
-            DEMO_EXTENSIONS.append(load_roadmap_demo)
+        # After the programs' loader (50): the approved ШППКО's roadmap gets demo statuses too.
+        register("roadmap", load_roadmap_demo, order=55, everywhere=True)

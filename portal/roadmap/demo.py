@@ -2,8 +2,9 @@
 roadmap of ООШ № 1 (as the ШППКО constructor would feed it) whose dates are set relative to today.
 
 Statuses are drawn from a seeded generator against the real date, so the mix stays plausible whenever the demo
-is loaded: entries whose due date is long past are mostly done (a few left «выполняется» — shown as overdue);
-entries due in the future are planned or in progress. All comments and documents are invented.
+is loaded: entries whose due date is long past are done; of those due in the last few months a few are left
+«выполняется» (shown as overdue, never by more than ``MAX_OVERDUE_DAYS``); entries due in the future are planned
+or in progress. All comments and documents are invented.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ SEED = 2023
 SCHOOL_CODE = "MNS-OOSH01"
 SCHOOL_SOURCE = "shppko-demo"
 SITE = "https://minusinsk-edu.example.ru/shnor/roadmap"
+#: The demo leaves nothing «in progress» that was due more than this many days before it is loaded.
+MAX_OVERDUE_DAYS = 120
 
 
 def _school_items(today: datetime.date) -> list[SchoolItem]:
@@ -101,8 +104,10 @@ def load_roadmap_demo(municipality: Municipality, write: Callable[[str], Any]) -
             last = max(due) if due else datetime.date(entry.year, 12, 31)
             age = (today - last).days
             if age > 60:
-                # Long past: 85 % done within two months of the due date, the rest stuck «in progress».
-                if rng.random() < 0.85:
+                # Past: 85 % done within two months of the due date, the rest stuck «in progress» — but only
+                # when the due date is recent, so the demo never shows an item years overdue.
+                stuck = rng.random() >= 0.85 and age <= MAX_OVERDUE_DAYS
+                if not stuck:
                     done_on = min(today, last - datetime.timedelta(days=rng.randint(0, 60)))
                     services.set_status(entry, Status.DONE, by=None, done_on=done_on, comment="")
                     services.add_evidence_link(

@@ -7,8 +7,7 @@ class StaffConfig(AppConfig):
     verbose_name = "Педагоги, поддержка школ, партнёрства"
 
     def ready(self) -> None:
-        from portal.schools.demo import DEMO_EXTENSIONS
+        from portal.demo.registry import register
         from portal.staff.demo import load_staff_demo
 
-        if load_staff_demo not in DEMO_EXTENSIONS:
-            DEMO_EXTENSIONS.append(load_staff_demo)
+        register("staff", load_staff_demo, order=30)

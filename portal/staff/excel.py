@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from opora.safe_export import workbook_bytes
 from portal.audit.services import record, snapshot
 from portal.lib.collation import naturally_ordered
 from portal.lib.uploads import data_import_problem
@@ -68,9 +69,7 @@ def template(school: School) -> bytes:
             cell.font = Font(bold=True)
         for i in range(1, 6):
             sheet.column_dimensions[get_column_letter(i)].width = 32
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 def _text(value: Any) -> str:

@@ -31,7 +31,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install Debian's package (apt-get install chromium) "
+            f"Chromium не найден: {CHROMIUM}. Установите: make system-deps (от root) или "
+            "sudo apt-get install -y chromium; без браузерных тестов — OPORA_SKIP_E2E=1. / "
+            f"Chromium not found at {CHROMIUM}: run make system-deps as root (or apt-get install chromium), "
             "or set OPORA_SKIP_E2E=1"
         )
     from playwright.sync_api import sync_playwright

@@ -132,8 +132,9 @@ def test_csv_and_xlsx_exports_hold_the_filtered_entries(
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:4] == ["Когда", "Кто", "Источник", "Действие"]
-    assert [r[6] for r in rows[1:]] == ["СОШ № 1", "ООШ № 2"]
-    assert rows[1][9] == "адрес: «» → «ул. Новая, 5»"
+    assert "Код действия" not in rows[0]  # no raw codes in the export (issue #17)
+    assert [r[5] for r in rows[1:]] == ["СОШ № 1", "ООШ № 2"]
+    assert rows[1][8] == "адрес: «» → «ул. Новая, 5»"
     assert rows[1][0][2] == "." and rows[1][0][5] == "."  # ДД.ММ.ГГГГ
 
     response = client.get(reverse("audit:export", args=[world["M"].pk, "xlsx"]))
@@ -141,7 +142,7 @@ def test_csv_and_xlsx_exports_hold_the_filtered_entries(
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     # title, header, the three edits and the CSV export just made (exports are logged)
     assert sheet["A2"].value == "Когда" and sheet.max_row == 2 + 4
-    assert "записей: 4" in sheet["A1"].value and sheet["D3"].value == "Выгрузка: муниципалитет"
+    assert "записей: 4" in sheet["A1"].value and sheet["D3"].value == "Выгрузка журнала изменений"
     assert client.get(reverse("audit:export", args=[world["M"].pk, "pdf"])).status_code == 404
     # exporting is itself logged
     assert AuditEntry.objects.filter(action="audit.log.exported", municipality=world["M"]).count() == 2

@@ -61,12 +61,15 @@ def test_a_refusal_and_a_crash_end_as_failed_jobs_with_russian_messages(
     assert (
         refused.status == "failed" and refused.error == "Нет опубликованного расчёта идентификации за 2024 г."
     )
+    assert refused.advice.startswith("Устраните причину")  # what to do, not only what happened
     crashed = _enqueue(world, "tests.crashes")
+    assert crashed.status == "failed" and crashed.error.startswith("Внутренняя ошибка программы")
+    assert "ZeroDivisionError" not in crashed.error  # no Python names where a user looks…
+    assert f"номер задачи ({crashed.pk})" in crashed.advice
     assert (
-        crashed.status == "failed"
-        and crashed.error == "Внутренняя ошибка при выполнении задачи (ZeroDivisionError)."
-    )
-    assert "job" in caplog.text and "ZeroDivisionError" in caplog.text  # logged for the administrator
+        "job" in caplog.text and "ZeroDivisionError" in caplog.text
+    )  # …they are logged for the administrator
+    assert (refused.attempts, crashed.attempts) == (1, 1)  # refusals and bugs are not retried
 
 
 def test_an_unknown_kind_is_refused_when_queued(world: dict[str, Any]) -> None:
@@ -87,15 +90,95 @@ def test_worker_mode_leaves_jobs_queued_for_run_jobs_which_takes_them_oldest_fir
     assert services.run() is None  # nothing left
 
 
-def test_a_job_whose_worker_stopped_is_marked_failed(world: dict[str, Any], settings: Any) -> None:
+def _silent(job: Job, *, attempts: int, seconds: int = 61) -> None:
+    """Make ``job`` look like a running attempt whose worker died ``seconds`` ago."""
+    Job.objects.filter(pk=job.pk).update(
+        status="running",
+        attempts=attempts,
+        lease="dead-worker",
+        heartbeat=timezone.now() - datetime.timedelta(seconds=seconds),
+        attempt_log=[
+            {"attempt": attempts, "started_at": timezone.now().isoformat(), "worker": "host, процесс 1"}
+        ],
+    )
+
+
+def test_a_job_whose_worker_stopped_goes_back_to_the_queue_and_runs_again(
+    world: dict[str, Any], settings: Any
+) -> None:
     settings.OPORA_JOBS_MODE = "worker"
     job = _enqueue(world)
-    Job.objects.filter(pk=job.pk).update(
-        status="running", heartbeat=timezone.now() - datetime.timedelta(minutes=31)
-    )
-    assert services.fail_stale(minutes=30) == 1
+    _silent(job, attempts=1, seconds=30)
+    assert services.recover_stale() == []  # 30 s of silence is not yet a dead worker
+    _silent(job, attempts=1)
+    assert services.recover_stale() == [job.pk]  # a minute is: detected well within two minutes
     job.refresh_from_db()
-    assert job.status == "failed" and "не отвечал более 30 мин" in job.error
+    assert job.status == "queued" and job.lease == ""
+    assert "попытки 1 из 3" in job.message and "снова в очереди" in job.message
+    assert job.attempt_log[0]["outcome"].startswith("прервана: обработчик перестал отвечать")
+    call_command("run_jobs", "--once")
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("done", 2)
+    assert [n for n, _, _ in job.attempts_display] == [1, 2]
+    actions = AuditEntry.objects.filter(object_id=str(job.pk)).values_list("action", flat=True)
+    assert list(actions.order_by("pk")) == ["jobs.job.queued", "jobs.job.requeued", "jobs.job.done"]
+
+
+def test_after_the_last_attempt_the_job_fails_saying_what_happened_and_what_to_do(
+    world: dict[str, Any], settings: Any
+) -> None:
+    settings.OPORA_JOBS_MODE = "worker"
+    job = _enqueue(world)
+    _silent(job, attempts=3)
+    assert services.recover_stale() == []
+    job.refresh_from_db()
+    assert job.status == "failed" and "во всех 3 попытках" in job.error
+    assert "opora-jobs" in job.advice and job.finished_at is not None
+
+
+def test_a_late_result_of_an_abandoned_attempt_is_discarded(world: dict[str, Any], settings: Any) -> None:
+    """Two attempts never both write: the worker that was declared dead loses its lease."""
+    settings.OPORA_JOBS_MODE = "worker"
+    job = _enqueue(world)
+    claimed = services._claim(job.pk)
+    assert claimed is not None and claimed.lease
+    Job.objects.filter(pk=job.pk).update(heartbeat=timezone.now() - datetime.timedelta(minutes=2))
+    assert services.recover_stale() == [job.pk]
+    services._finish(claimed, Job.Status.DONE, result=services.JobResult("x.txt", "text/plain", b"late"))
+    job.refresh_from_db()
+    assert job.status == "queued" and not job.result  # the late result did not land
+
+
+def test_the_defaults_notice_a_dead_worker_within_two_minutes(settings: Any) -> None:
+    # A heartbeat every 10 s; silence for 60 s means dead; workers look every second: < 120 s in the worst case.
+    assert services.heartbeat_seconds() == 10 and services.stale_seconds() == 60
+    assert services.stale_seconds() + services.heartbeat_seconds() + 1 < 120
+
+
+@pytest.mark.django_db(transaction=True)
+def test_thread_mode_retries_a_job_whose_process_died_when_its_page_is_looked_at(
+    client: Client, world: dict[str, Any], user_with_role: Callable[..., Any], settings: Any
+) -> None:
+    settings.OPORA_JOBS_MODE = "worker"  # queue it without starting…
+    coordinator = user_with_role("coordinator", "M")
+    job = _enqueue(world, by=coordinator)
+    _silent(job, attempts=1)  # …as if the web process running its thread had died
+    settings.OPORA_JOBS_MODE = "thread"
+    settings.OPORA_JOBS_HEARTBEAT_SECONDS = 0.5
+    client.force_login(coordinator)
+    page = client.get(reverse("jobs:job", args=[job.pk])).content.decode()
+    assert "снова в очереди" in page or "попытка 2 из 3" in page
+    # The page polls every second; each poll may start the job again if its thread could not (a busy SQLite).
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        job.refresh_from_db()
+        if job.finished:
+            break
+        client.get(reverse("jobs:job", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert job.status == "done" and job.attempts >= 2
+    page = client.get(reverse("jobs:job", args=[job.pk])).content.decode()
+    assert f"Попытки: {job.attempts}" in page and "прервана: обработчик перестал отвечать" in page
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from portal.audit.models import AuditEntry
+from portal.demo.base import MUNICIPALITY_CODE
+from portal.demo.registry import loaders
+from portal.demo.services import load_demo
 from portal.identification.models import IdentificationRun, SchoolOutcome
 from portal.monitoring import derive
 from portal.monitoring.demo import load_monitoring_demo
 from portal.monitoring.models import IndicatorValue, MonitoringPeriod, SchoolSubmission
-from portal.schools.demo import DEMO_EXTENSIONS, MUNICIPALITY_CODE, load_demo
 from portal.schools.models import Municipality, School
 
 
@@ -52,7 +54,7 @@ def _values() -> list[tuple[Any, ...]]:
 
 
 def test_it_is_registered_as_a_demo_extension() -> None:
-    assert load_monitoring_demo in DEMO_EXTENSIONS
+    assert load_monitoring_demo in [loader.func for loader in loaders()]
 
 
 def test_it_creates_a_closed_2023_and_an_open_2024_with_plausible_values(db: Any) -> None:

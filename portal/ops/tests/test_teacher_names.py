@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from portal.demo.base import MUNICIPALITY_CODE
+from portal.demo.services import load_demo
 from portal.public.models import PublicDocument, Status
-from portal.schools.demo import MUNICIPALITY_CODE, load_demo
 from portal.schools.models import Municipality, School
 from portal.staff.models import Teacher
 

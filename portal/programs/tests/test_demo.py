@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from portal.audit.models import AuditEntry
+from portal.demo.base import MUNICIPALITY_CODE
+from portal.demo.registry import loaders
+from portal.demo.services import load_demo
 from portal.identification.demo import load_identification_demo
 from portal.programs import services
 from portal.programs.demo import load_programs_demo
 from portal.programs.models import Program, RiskLevel, RiskProfile
-from portal.schools.demo import DEMO_EXTENSIONS, MUNICIPALITY_CODE, load_demo
 from portal.schools.models import Municipality
 
 
 def test_it_is_registered_after_the_identification_demo() -> None:
-    assert load_programs_demo in DEMO_EXTENSIONS
-    assert DEMO_EXTENSIONS.index(load_identification_demo) < DEMO_EXTENSIONS.index(load_programs_demo)
+    assert load_programs_demo in [loader.func for loader in loaders()]
+    order = [loader.func for loader in loaders()]
+    assert order.index(load_identification_demo) < order.index(load_programs_demo)
 
 
 def test_it_gives_profiles_and_an_approved_program_of_oosh1(db: Any) -> None:

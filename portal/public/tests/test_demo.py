@@ -7,9 +7,11 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
+from portal.demo.base import MUNICIPALITY_CODE
+from portal.demo.registry import loaders
+from portal.demo.services import load_demo
 from portal.public.demo import load_public_demo
 from portal.public.models import PublicDocument, Status
-from portal.schools.demo import DEMO_EXTENSIONS, MUNICIPALITY_CODE, load_demo
 from portal.schools.models import Municipality
 
 
@@ -24,7 +26,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 def test_the_demo_publishes_documents_and_keeps_a_draft(db: Any, client: Client) -> None:
-    assert load_public_demo in DEMO_EXTENSIONS
+    assert load_public_demo in [loader.func for loader in loaders()]
     load_demo(password="demo-test-pass-1", write=lambda s: None, extensions=False)
     municipality = Municipality.objects.get(code=MUNICIPALITY_CODE)
     messages: list[str] = []

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from portal.schools.demo import DEMO_EXTENSIONS, MUNICIPALITY_CODE, load_demo
+from portal.demo.base import MUNICIPALITY_CODE
+from portal.demo.registry import loaders
+from portal.demo.services import load_demo
 from portal.schools.models import Municipality
 from portal.staff.demo import load_staff_demo
 from portal.staff.models import Course, SupportVisit, Teacher
 
 
 def test_it_is_registered_as_a_demo_extension() -> None:
-    assert load_staff_demo in DEMO_EXTENSIONS
+    assert load_staff_demo in [loader.func for loader in loaders()]
 
 
 def test_it_gives_each_demo_school_pseudonymous_teachers(db: Any) -> None:
