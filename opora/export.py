@@ -8,24 +8,18 @@ run gives the same file.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import zipfile
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from opora.catalogue import context_label
 from opora.inputs import STAGE_LABELS
 from opora.params import display
-from opora.safe_export import neutralise_workbook
+from opora.safe_export import workbook_bytes
 
 __all__ = ["Sheet", "exclusion_rows", "model_rows", "xlsx_bytes"]
 
 #: (title, header, rows): one sheet.
 Sheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
-
-_FIXED = dt.datetime(2000, 1, 1, 0, 0, 0)
-_ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
 
 
 def _num(value: Any, digits: int = 4) -> Any:
@@ -140,15 +134,8 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
         for i, name in enumerate(header, start=1):
             longest = max([len(str(name))] + [len(str(r[i - 1])) for r in rows[:200] if i - 1 < len(r)])
             ws.column_dimensions[get_column_letter(i)].width = max(10, min(70, longest + 2))
-    from openpyxl.writer.excel import ExcelWriter
-
-    wb.properties.created = _FIXED
-    wb.properties.modified = _FIXED  # Workbook.save would stamp the current time here
     wb.properties.creator = "Опора"
-    neutralise_workbook(wb)  # school names and codes come from the user's files
-    raw = io.BytesIO()
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-    return _fixed_zip(raw.getvalue())
+    return workbook_bytes(wb, reproducible=True)  # school names and codes come from the user's files
 
 
 def _cell(value: Any) -> Any:
@@ -157,16 +144,3 @@ def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
     return value
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same archive with every entry's time set to 1980-01-01 (openpyxl stamps the current time)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            item = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            item.compress_type = zipfile.ZIP_DEFLATED
-            item.external_attr = info.external_attr
-            dst.writestr(item, src.read(info.filename))
-    return out.getvalue()

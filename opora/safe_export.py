@@ -18,7 +18,9 @@ cell of every sheet checked), which also fails when a module writes a workbook o
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -71,11 +73,41 @@ def neutralise_workbook(workbook: Workbook) -> Workbook:
     return workbook
 
 
-def workbook_bytes(workbook: Workbook) -> bytes:
-    """The workbook as XLSX bytes, neutralised: the way every export saves a workbook."""
+def workbook_bytes(workbook: Workbook, *, reproducible: bool = False) -> bytes:
+    """The workbook as XLSX bytes, neutralised: the way every export saves a workbook.
+
+    ``reproducible``: the same workbook gives the same bytes on every run (the identification's outputs,
+    issue #16): the document's creation and change times and every archive entry's time are fixed instead of
+    the current time that ``Workbook.save`` stamps.
+    """
+    neutralise_workbook(workbook)
     buffer = io.BytesIO()
-    neutralise_workbook(workbook).save(buffer)
-    return buffer.getvalue()
+    if not reproducible:
+        workbook.save(buffer)
+        return buffer.getvalue()
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook.properties.created = _FIXED_TIME
+    workbook.properties.modified = _FIXED_TIME
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    return _fixed_zip_times(buffer.getvalue())
+
+
+_FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same archive with every entry's time set to 1980-01-01 (openpyxl stamps the current time)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            item = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            item.compress_type = zipfile.ZIP_DEFLATED
+            item.external_attr = info.external_attr
+            dst.writestr(item, src.read(info.filename))
+    return out.getvalue()
 
 
 def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:

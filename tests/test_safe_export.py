@@ -200,16 +200,16 @@ def test_the_staff_template(hostile: dict[str, Any]) -> None:
 
 
 def test_the_risk_profile_template(db: Any) -> None:
-    from portal.programs import services
+    from portal.programs import risk, services
     from portal.programs.models import RiskFactor
 
     services.sync_library(by=None)
     RiskFactor.objects.filter(pk=RiskFactor.objects.first().pk).update(title=HOSTILE[0])  # type: ignore[union-attr]
-    _assert_safe_xlsx(services.import_template(), at_least=1)
+    _assert_safe_xlsx(risk.import_template(), at_least=1)
 
 
 def test_the_region_comparison(hostile: dict[str, Any]) -> None:
-    from portal.schools import region_dashboard
+    from portal.overview import region_dashboard
 
     region = hostile["R"]
     _assert_safe_xlsx(region_dashboard.comparison_xlsx(region, region_dashboard.comparison(region)))

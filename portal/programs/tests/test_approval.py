@@ -57,7 +57,7 @@ def test_sent_returned_sent_again_approved(program: Program) -> None:
     assert (
         AuditEntry.objects.filter(action="programs.program.returned")
         .get()
-        .action_label.startswith("Возврат на доработку")
+        .action_label.startswith("Возврат программы на доработку")
     )
 
 
