@@ -9,10 +9,6 @@ and reused at both widths; each page is loaded once at 1280 px, checked, then na
 What a page must not show (after links' addresses and file names of uploads are left out): snake_case identifiers
 (``low_results``, ``status_changed``), English words the code uses as values (``queued``, ``None``, ``VPR``…), and
 paths of the code (``docs/methodology.md``, ``portal/…``).
-
-``KNOWN`` lists the pages that still fail because another engineer is rewriting them in parallel (issue #17):
-while only those fail, the role's test is marked xfail with the pages named; remove an entry when its page is
-merged — a known failure that no longer happens is reported, so the list cannot go stale silently.
 """
 
 from __future__ import annotations
@@ -58,36 +54,6 @@ ENGLISH = re.compile(
 CODE_PATH = re.compile(r"\b(?:docs|portal|opora|tests|bench)/[\w./-]+|\b[\w-]+\.(?:py|md|ya?ml|json|html)\b")
 URLS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 FILE_NAMES = re.compile(r"\S+\.(?:csv|xlsx|xls|pdf|docx|doc|txt|png|jpe?g|zip)\b", re.I)
-
-#: Pages being rewritten by other engineers in parallel (issue #17): (role, address pattern) → the page and why.
-#: Address patterns are paths with numbers as N. Remove an entry when the page's rewrite is merged.
-_SETTINGS = "«Параметры методики» (переделывает инженер идентификации: форма вместо JSON)"
-_EXPLAIN = "объяснение категории школы (коды правил; инженер идентификации)"
-_METHOD = "«Методика» (пути к файлам, коды; инженер идентификации)"
-_DATA = "«Данные» (VPR/OGE вместо ВПР/ОГЭ; переделывает инженер импорта)"
-_MEASURES = "библиотека мер (коды и пути к файлам; переделывает инженер библиотек)"
-_RISK = "рисковый профиль школы (выражения и имена переменных; переделывают страницы программ)"
-_STEP = "шаг 1 Конструктора (шире экрана на телефоне; переделывают страницы программ)"
-KNOWN: dict[tuple[str, str], str] = {
-    **{
-        (role, "/methodology/"): _METHOD
-        for role in ("demo-coordinator", "demo-methodist", "demo-region", "demo-region-coordinator")
-    },
-    ("demo-coordinator", "/municipalities/N/identification/settings/"): _SETTINGS,
-    ("demo-region-coordinator", "/regions/N/identification/settings/"): _SETTINGS,
-    **{
-        (role, "/identification/runs/N/schools/N/"): _EXPLAIN
-        for role in ("demo-coordinator", "demo-methodist", "demo-school1", "demo-school2")
-    },
-    ("demo-coordinator", "/municipalities/N/data/"): _DATA,
-    ("demo-coordinator", "/municipalities/N/measures/"): _MEASURES,
-    ("demo-methodist", "/municipalities/N/measures/"): _MEASURES,
-    **{
-        (role, "/schools/N/risk/N/"): _RISK
-        for role in ("demo-coordinator", "demo-methodist", "demo-school1", "demo-school2")
-    },
-    ("demo-school1", "/programs/N/step/N/"): _STEP,
-}
 
 
 def _pattern(url: str) -> str:
@@ -258,12 +224,6 @@ def test_every_page_of_the_role_loads_fits_a_phone_and_shows_no_code(site: dict[
     result = crawl(site, role)
     print(f"{role}: {len(result.pages)} страниц")  # shown with -s: what the crawl covered
     assert len(result.pages) >= 3, f"{role}: the crawl reached only {result.pages}"
-    unknown = {p: v for p, v in result.problems.items() if (role, p) not in KNOWN}
-    if unknown:
-        lines = [str(problem) for problems in unknown.values() for problem in problems]
-        pytest.fail(f"{role}: {len(lines)} problems on {len(unknown)} pages:\n" + "\n".join(lines))
-    fixed = [p for (r, p) in KNOWN if r == role and p not in result.problems]
-    assert not fixed, f"{role}: these pages pass now — remove them from KNOWN: {fixed}"
-    known = sorted({KNOWN[(role, p)] for p in result.problems})
-    if known:
-        pytest.xfail("страницы, которые переделывают параллельно: " + "; ".join(known))
+    if result.problems:
+        lines = [str(problem) for problems in result.problems.values() for problem in problems]
+        pytest.fail(f"{role}: {len(lines)} problems on {len(result.problems)} pages:\n" + "\n".join(lines))

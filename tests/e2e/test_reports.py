@@ -77,7 +77,7 @@ def test_the_coordinator_makes_a_report_and_the_school_reads_its_recommendations
     page.context.clear_cookies()
 
     login(page, base, setup["team"].username)
-    page.get_by_role("link", name="Рекомендации").click()
+    page.get_by_role("link", name="Рекомендации", exact=True).click()
     page.get_by_label("Год").select_option("2024")
     page.get_by_role("button", name="Показать").click()
     recs = page.locator("ol.recs")
