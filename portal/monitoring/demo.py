@@ -3,6 +3,11 @@
 Values are drawn from a seeded generator, so every demo load gives the same numbers; all of them are invented.
 They go through the same services as a school's form (validation, audit), and dynamics come from the demo's
 imported results (2023 against 2022; the demo has no 2024 results, so 2024 dynamics show «нет данных»).
+
+Answers the records decide (ШППКО in the Конструктор, the registry, the public page, risk data) are never typed,
+not even here: the records are loaded first (:func:`_records_first`), so the closed 2023 period writes down the
+answers they give — ООШ № 1's 1.3 and 3.8 «Конструктор» are «да» from its approved ШППКО — and no demo answer
+contradicts its records.
 """
 
 from __future__ import annotations
@@ -80,7 +85,12 @@ def _fill(period: MonitoringPeriod, rng: random.Random, *, statuses: list[str]) 
 
 
 def _municipal(period: MonitoringPeriod, rng: random.Random) -> None:
-    slots = municipal_manual_slots(list(period.indicator_set.indicators.all()))
+    data = derive.load(period)
+    slots = [
+        s
+        for s in municipal_manual_slots(data.indicators)
+        if (s.indicator.pk, s.subitem, None) not in data.answers
+    ]
     raw: dict[str, dict[str, Any]] = {}
     for slot in slots:
         if slot.kind == "bool":
@@ -100,6 +110,18 @@ def _municipal(period: MonitoringPeriod, rng: random.Random) -> None:
     services.save_municipal_values(period, raw, slots, by=None)
 
 
+def _records_first(municipality: Municipality, write: Callable[[str], Any]) -> None:
+    """The demo's records that decide answers, loaded before the periods (each loader is idempotent and runs
+    again, changing nothing, when its own turn comes)."""
+    from portal.documents.demo import load_documents_demo
+    from portal.programs.demo import load_programs_demo
+    from portal.public.demo import load_public_demo
+    from portal.roadmap.demo import load_roadmap_demo
+
+    for loader in (load_roadmap_demo, load_programs_demo, load_documents_demo, load_public_demo):
+        loader(municipality, write)
+
+
 def load_monitoring_demo(municipality: Municipality, write: Callable[[str], Any]) -> None:
     """Create the demo periods 2023 and 2024 with deterministic synthetic values (kept if already there)."""
     rng = random.Random(SEED)
@@ -112,6 +134,7 @@ def load_monitoring_demo(municipality: Municipality, write: Callable[[str], Any]
             write("Мониторинг (демо): периоды 2023 и 2024 гг. уже загружены — оставлены как есть.")
             return
         existing.delete()
+        _records_first(municipality, write)
         p2023 = services.open_period(
             municipality, indicator_set, 2023, by=None, deadline=datetime.date(2023, 12, 15)
         )
