@@ -139,12 +139,20 @@ class OverdueScope:
     up_to_year: int | None = None
     sources: tuple[str, ...] = ()
     source_titles: tuple[str, ...] = ()
+    #: narrower filters a page may add (the roadmap table): one year, one direction of one roadmap
+    year: int | None = None
+    direction: int | None = None
+    direction_title: str = ""
 
-    def covers(self, *, is_school: bool, year: int, source: str = "") -> bool:
+    def covers(self, *, is_school: bool, year: int, source: str = "", direction: int | None = None) -> bool:
         """Whether an entry (of a school roadmap or not, of ``year``, from ``source``) is counted."""
         if (is_school and not self.schools) or (not is_school and not self.municipal):
             return False
         if self.up_to_year is not None and year > self.up_to_year:
+            return False
+        if self.year is not None and year != self.year:
+            return False
+        if self.direction is not None and direction != self.direction:
             return False
         return not self.sources or source in self.sources
 
@@ -160,7 +168,14 @@ class OverdueScope:
             which = "ни одной дорожной карты"
         if self.source_titles:
             which += " (" + "; ".join(self.source_titles) + ")"
-        years = "все годы" if self.up_to_year is None else f"годы по {self.up_to_year} включительно"
+        if self.direction is not None:
+            which += f"; направление {self.direction}" + (
+                f" «{self.direction_title}»" if self.direction_title else ""
+            )
+        if self.year is not None:
+            years = f"{self.year} год"
+        else:
+            years = "все годы" if self.up_to_year is None else f"годы по {self.up_to_year} включительно"
         return f"{which}; {years}; на {fmt_date(today)}"
 
 
