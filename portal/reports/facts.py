@@ -316,7 +316,9 @@ def _monitoring_facts(facts: Facts, data: YearData, school: School) -> None:
 
 def _slot_name(v: IndicatorValue) -> str:
     label = v.indicator.subitem_label(v.subitem) if v.subitem else ""
-    label = label[1:-1] if label.startswith("«") and label.endswith("»") else label  # «Конструктор…» is quoted
+    label = (
+        label[1:-1] if label.startswith("«") and label.endswith("»") else label
+    )  # «Конструктор…» is quoted
     return f"{v.indicator.code} «{label}»" if label else v.indicator.code
 
 
