@@ -40,7 +40,7 @@ class Kind(models.TextChoices):
         "Школьная программа (концепция) повышения качества образования, программа развития",
     )
     MINISTRY_LETTER = "ministry_letter", "Информационное письмо министерства"
-    ORDER = "order", "Приказ (другой)"
+    ORDER = "order", "Приказ"
     OTHER = "other", "Другой документ"
 
 
@@ -186,6 +186,14 @@ class StatusKind(models.TextChoices):
     AT_RISK = "at_risk", "Зона риска снижения образовательных результатов"
 
 
+STATUS_SHORT = {
+    StatusKind.FIOKO: "ФИОКО: ШНОР",
+    StatusKind.LOW_RESULTS_ADVERSE: "ШНОР и ШНСУ",
+    StatusKind.PROJECT_500: "«500+»",
+    StatusKind.AT_RISK: "зона риска",
+}
+
+
 class SchoolStatus(models.Model):
     """A status a list or a project gave a school in a year (history beside the identification)."""
 
@@ -224,3 +232,8 @@ class SchoolStatus(models.Model):
     @property
     def municipality(self) -> Municipality:
         return self.school.municipality
+
+    @property
+    def short_label(self) -> str:
+        """For narrow tables: «ФИОКО: ШНОР», «500+», «ШНОР и ШНСУ», «зона риска»."""
+        return STATUS_SHORT.get(self.kind, self.get_kind_display())
