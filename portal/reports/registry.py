@@ -7,6 +7,7 @@ enough to be made in the request. Numbers are formatted in Russian (decimal comm
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -272,9 +273,16 @@ class IdentificationReport(ReportType):
         return report
 
 
+_PCT = re.compile(r"(\d)[ \u00a0]?%")
+
+
 def nbsp_pct(text: str) -> str:
-    """One style of «%» in a document: a number, a no-break space, the sign («50 %» never breaks)."""
-    return text.replace(" %", "\u00a0%").replace("%ШНРО", "%\u00a0ШНРО")
+    """One style of «%» in a document: a number, a no-break space, the sign — «50%», «50 %» become «50\u00a0%».
+
+    >>> nbsp_pct("не менее 50% ШНРО, 75 % школ") == "не менее 50\u00a0% ШНРО, 75\u00a0% школ"
+    True
+    """
+    return _PCT.sub("\\1\u00a0%", text).replace("%ШНРО", "%\u00a0ШНРО")
 
 
 def _indicator_rows(rows: list[Any]) -> list[list[str]]:
@@ -299,7 +307,7 @@ def _indicator_rows(rows: list[Any]) -> list[list[str]]:
         out.append(
             [
                 r.indicator.code if first else "",
-                name,
+                nbsp_pct(name),
                 nbsp_pct(value),
                 nbsp_pct(r.target_display),
                 r.status_label,
@@ -340,8 +348,8 @@ class MonitoringReport(ReportType):
             Heading("1. Общие сведения"),
             Para(
                 f"Мониторинг показателей Приложения 1 к приказу № 41 проведён за {year} г. ({state}). "
-                f"Целевые школы (ШНОР и школы зоны риска): {count(summary.targets, SCHOOL)} из "
-                f"{count(summary.schools, SCHOOL)} муниципалитета. "
+                f"Целевые школы (ШНОР и школы зоны риска): {count(summary.targets, SCHOOL)}; всего в "
+                f"муниципалитете — {count(summary.schools, SCHOOL)}. "
                 f"Показатели с целью на год: достигнута — {counts.get('met', 0)}, не достигнута — "
                 f"{counts.get('not_met', 0)}, нет данных — {counts.get('no_data', 0)}; без цели — "
                 f"{counts.get('no_target', 0)}. Цели сравниваются со значением на той базе, которую задаёт "

@@ -35,18 +35,34 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "targets P": lambda w: reverse("monitoring:targets", args=[w["P"].pk]),
     "template P": lambda w: reverse("monitoring:template", args=[w["P"].pk]),
     "upload P": lambda w: reverse("monitoring:upload", args=[w["P"].pk]),
+    "goals P": lambda w: reverse("monitoring:goals", args=[w["P"].pk]),
+    "goals P2": lambda w: reverse("monitoring:goals", args=[w["P2"].pk]),
+    "close P": lambda w: reverse("monitoring:close", args=[w["P"].pk]),
+    "close P2": lambda w: reverse("monitoring:close", args=[w["P2"].pk]),
+    "explain P": lambda w: reverse("monitoring:explain", args=[w["P"].pk, "1.3"]),
 }
 
-_VIEW_M = {"periods M", "dashboard P", "card S1", "card S2", "targets P", "submissions P"}
+_VIEW_M = {
+    "periods M",
+    "dashboard P",
+    "card S1",
+    "card S2",
+    "targets P",
+    "submissions P",
+    "goals P",
+    "explain P",
+}
 ALLOWED: dict[tuple[str, str], set[str]] = {
-    ("coordinator", "M"): _VIEW_M | {"form S1", "form S2", "municipal P", "template P", "upload P"},
+    ("coordinator", "M"): _VIEW_M
+    | {"form S1", "form S2", "municipal P", "template P", "upload P", "close P"},
     ("method_centre", "M"): _VIEW_M | {"municipal P", "template P", "upload P"},
     ("school_team", "S1"): {"card S1", "form S1"},
     ("region_viewer", "R"): _VIEW_M,
     # Regional roles: region R covers M (as its coordinator does); R2 covers only M2 and its period P2.
-    ("region_coordinator", "R"): _VIEW_M | {"form S1", "form S2", "municipal P", "template P", "upload P"},
-    ("region_coordinator", "R2"): {"periods M2", "dashboard P2"},
-    ("region_viewer", "R2"): {"periods M2", "dashboard P2"},
+    ("region_coordinator", "R"): _VIEW_M
+    | {"form S1", "form S2", "municipal P", "template P", "upload P", "close P"},
+    ("region_coordinator", "R2"): {"periods M2", "dashboard P2", "goals P2", "close P2"},
+    ("region_viewer", "R2"): {"periods M2", "dashboard P2", "goals P2"},
 }
 
 MATRIX = role_url_matrix(ALLOWED, URLS)
