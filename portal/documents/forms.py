@@ -20,7 +20,7 @@ _DATE = {
 
 class DocumentForm(forms.Form):
     kind = forms.ChoiceField(label="Вид документа", choices=Kind.choices)
-    title = forms.CharField(label="Название", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    title = forms.CharField(label="Название", max_length=500)
     number = forms.CharField(
         label="Номер", max_length=60, required=False, help_text="Как в документе; пусто — без номера."
     )
@@ -76,7 +76,15 @@ class DocumentForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["indicators"].choices = [(c.value, c.label) for c in slots]
+        both = len({c.level for c in slots}) > 1
+        self.fields["indicators"].choices = [
+            (
+                c.value,
+                (("Документ школы — " if c.level == "school" else "Документ УО — ") if both else "")
+                + c.label,
+            )
+            for c in slots
+        ]
         self.fields["entries"].choices = entries
         self.slot_levels = {c.value: c.level for c in slots}
         if schools is None:
