@@ -168,7 +168,8 @@ def municipal_writer(period: MonitoringPeriod, user: User) -> tuple[Callable[[],
     slots = [
         s
         for s in municipal_manual_slots(list(period.indicator_set.indicators.all()))
-        if s.kind == "bool" and s.indicator.record_rule(s.subitem, "municipal") is None  # typed, not from records
+        if s.kind == "bool"
+        and s.indicator.record_rule(s.subitem, "municipal") is None  # typed, not from records
     ]
     slot, times, state = slots[0], [], [False]
 

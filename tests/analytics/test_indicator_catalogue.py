@@ -703,3 +703,9 @@ def test_it_splits_7_7_by_level_of_education(order: IndicatorSet) -> None:
         ("ooo", "ooo"),
         ("soo", "soo"),
     ]
+
+
+def test_the_2020_share_of_schools_with_a_programme_is_derived_too(program: IndicatorSet) -> None:
+    # 000:466-469 «Доля школ … в которых разработаны и реализуются школьные программы» — like 1.3 of Appendix 1
+    rule = program.get("3").record_rule(None, "school")
+    assert rule is not None and rule.sources == ("shppko_approved", "registry") and rule.decides
