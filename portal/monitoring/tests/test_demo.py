@@ -73,9 +73,11 @@ def test_it_creates_a_closed_2023_and_an_open_2024_with_plausible_values(db: Any
     assert p2023.frozen and "2023" in lines[-1]
     first = _values()
     entries = AuditEntry.objects.count()
+    last = AuditEntry.objects.order_by("pk").last()
     load_monitoring_demo(municipality, lines.append)
     assert _values() == first  # a second load keeps the periods…
-    assert AuditEntry.objects.count() == entries  # …and writes nothing
+    new = list(AuditEntry.objects.filter(pk__gt=last.pk).values_list("action", "object_repr"))
+    assert AuditEntry.objects.count() == entries, new  # …and writes nothing
     MonitoringPeriod.objects.filter(municipality=municipality).delete()
     load_monitoring_demo(municipality, lines.append)
     assert _values() == first  # seeded: the same numbers when loaded afresh

@@ -43,7 +43,7 @@ def _risk(world: dict[str, Any], school: Any, year: int = 2024) -> Any:
     from portal.results.models import ImportBatch, RiskInput
 
     batch = ImportBatch.objects.create(
-        municipality=world["M"], kind="risk", filename="r.xlsx", sha256=str(school.pk) * 64, status="imported"
+        municipality=world["M"], kind="risk", filename="r.xlsx", sha256=f"{school.pk:064d}", status="imported"
     )
     return RiskInput.objects.create(
         school=school, batch=batch, year=year, staff_vacancies=0, internet_mbps=80.0
