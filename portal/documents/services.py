@@ -226,6 +226,7 @@ def save_document(
             setattr(doc, name, value if value is not None else ("" if name in ("number", "issuer") else None))
         doc.url = doc.url or ""
         doc.description = doc.description or ""
+        doc.is_public = bool(values.get("is_public"))
         doc.repealed_on = values.get("repealed_on")
         doc.indicators = chosen
         who = actor(by)
