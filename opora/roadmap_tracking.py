@@ -283,8 +283,9 @@ def digest_text(
     soon_days: int = DEFAULT_SOON_DAYS,
     recent_days: int = DEFAULT_RECENT_DAYS,
     link: str = "",
+    scope: str = "",
 ) -> str:
-    """A plain-text Russian digest of the three lists, ready to paste into an e-mail."""
+    """A plain-text Russian digest of the three lists, ready to paste into an e-mail (``scope``: what is counted)."""
     lines: list[str] = [
         f"Тема: Дорожная карта — {municipality}: сводка на {fmt_date(today)}",
         "",
@@ -295,6 +296,8 @@ def digest_text(
         f"срок в ближайшие {days_word(soon_days)} — {len(buckets.due_soon)}, "
         f"выполнено за последние {days_word(recent_days)} — {len(buckets.recently_done)}.",
     ]
+    if scope:
+        lines.append(f"Считаются: {scope}.")
     sections: Sequence[tuple[str, list[Flagged], str]] = (
         ("Просрочено", buckets.overdue, "overdue"),
         (f"Срок в ближайшие {days_word(soon_days)}", buckets.due_soon, "soon"),

@@ -493,4 +493,5 @@ def digest(municipality: Municipality, entries: Iterable[RoadmapEntry], *, link:
         soon_days=soon_days(),
         recent_days=soon_days(),
         link=link,
+        scope=tracking.OverdueScope().describe(day).rsplit(";", 1)[0],
     )
