@@ -464,20 +464,20 @@ def cached_rows(period: MonitoringPeriod, *, category: str = "") -> tuple[list[R
     """All municipal rows of the period and its summary, cached under the period's ``revision``.
 
     Every service write bumps ``revision`` (services.touch), so a cached entry is never stale: a new revision
-    is a new key. In an open period the records' answers are part of the key too (a program approved or a
-    registry document added is a new key). A cold computation for 1,000 schools reads ~30,000 values; a warm one
-    reads none (and, in an open period, only the records).
+    is a new key. In an open period the records the answers come from are part of the key too (their fingerprint:
+    a program approved or a registry document added is a new key). A cold computation for 1,000 schools reads
+    ~30,000 values; a warm one reads none (in an open period, only the records: a few small queries).
     """
-    found = records.answers(period) if period.is_open else {}
+    recs = records.load_records(period) if period.is_open else None
     # opened_at guards against a reused primary key (a restored database, a test run).
     key = (
         f"monitoring:rows:{period.pk}:{period.opened_at.timestamp()}:{period.revision}:{category}:"
-        f"{records.digest(found)}"
+        f"{recs.fingerprint() if recs is not None else ''}"
     )
     hit = cache.get(key)
     if hit is not None:
         return hit  # type: ignore[no-any-return]
-    data = load(period, found=found)
+    data = load(period, found=records.answers(period, recs=recs) if recs is not None else {})
     counts = {status: 0 for status in SchoolSubmission.Status.values}
     for status, _staff, _students in data.submissions.values():
         counts[status] += 1

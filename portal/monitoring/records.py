@@ -110,6 +110,24 @@ class Records:
     risk: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     municipality_code: str = ""
 
+    def fingerprint(self) -> str:
+        """A short digest of every record the rules read: equal fingerprints give equal answers (the dashboard's
+        cache key in an open period — a program approved or a document added is a new key)."""
+        h = hashlib.sha1(usedforsecurity=False)
+        h.update(repr(sorted(self.programs.items())).encode())
+        h.update(
+            repr(
+                sorted(
+                    (k[0] or 0, k[1], sorted((d.pk, d.title, str(d.date), d.number) for d in docs))
+                    for k, docs in self.registry.items()
+                )
+            ).encode()
+        )
+        h.update(repr(sorted((k or 0, sorted(v)) for k, v in self.public.items())).encode())
+        h.update(repr(sorted((d.pk, d.title, d.number) for d in self.public_registry)).encode())
+        h.update(repr(sorted(self.risk.items())).encode())
+        return h.hexdigest()[:16]
+
 
 def load_records(period: MonitoringPeriod) -> Records:
     """Read every record a rule may need, for the period's municipality and year (four small queries)."""
@@ -146,6 +164,21 @@ def load_records(period: MonitoringPeriod) -> Records:
 
 # --------------------------------------------------------------------------------------------- the rules
 
+_PLACEHOLDER = "9999999999"
+_URLS: dict[tuple[str, int], str] = {}
+
+
+def _url(name: str, *args: Any) -> str:
+    """``reverse(name, args)`` from a template reversed once per name (a period has thousands of answers)."""
+    key = (name, len(args))
+    if key not in _URLS:
+        _URLS[key] = reverse(name, args=[_PLACEHOLDER + str(i) if i else _PLACEHOLDER for i in range(len(args))])
+    url = _URLS[key]
+    for i, arg in enumerate(args):
+        url = url.replace(_PLACEHOLDER + str(i) if i else _PLACEHOLDER, str(arg), 1)
+    return url
+
+
 
 def _programs(recs: Records, school_id: int, kind: str, *, approved: bool) -> list[Evidence]:
     from opora.roadmap_tracking import fmt_date
@@ -164,7 +197,7 @@ def _programs(recs: Records, school_id: int, kind: str, *, approved: bool) -> li
         out.append(
             Evidence(
                 f"{name} {y_from}–{y_to}, версия {version} ({state}{when})",
-                reverse("programs:preview", args=[pk]),
+                _url("programs:preview", pk),
             )
         )
     return out
@@ -172,7 +205,7 @@ def _programs(recs: Records, school_id: int, kind: str, *, approved: bool) -> li
 
 def _registry(recs: Records, school_id: int | None, slot: str) -> list[Evidence]:
     return [
-        Evidence(f"{d.requisites}: «{d.title}»", reverse("documents:document", args=[d.pk]))
+        Evidence(f"{d.requisites}: «{d.title}»", _url("documents:document", d.pk))
         for d in recs.registry.get((school_id, slot), [])
     ]
 
@@ -181,7 +214,7 @@ def _public(recs: Records, school_id: int | None, sections: Iterable[str]) -> li
     wanted = set(sections)
     out = [
         Evidence(
-            f"на странице программы: «{title}»", reverse("public:file", args=[recs.municipality_code, pk])
+            f"на странице программы: «{title}»", _url("public:file", recs.municipality_code, pk)
         )
         for pk, section, title, _school_code in recs.public.get(school_id, [])
         if section in wanted
@@ -190,7 +223,7 @@ def _public(recs: Records, school_id: int | None, sections: Iterable[str]) -> li
         out += [
             Evidence(
                 f"на странице программы: {d.requisites}",
-                reverse("public:authority", args=[recs.municipality_code]),
+                _url("public:authority", recs.municipality_code),
             )
             for d in recs.public_registry
         ]
@@ -213,7 +246,7 @@ def _risk(recs: Records, school_id: int | None) -> list[Evidence]:
     return [
         Evidence(
             f"данные о ресурсах школы за {recs.year} г.: {', '.join(parts)}",
-            reverse("programs:risk_profile", args=[school_id, recs.year]),
+            _url("programs:risk_profile", school_id, recs.year),
         )
     ]
 
@@ -256,6 +289,7 @@ def answers(
     schools: Mapping[int, str] | None = None,
     *,
     school_ids: Iterable[int] | None = None,
+    recs: Records | None = None,
 ) -> dict[Key, Answer]:
     """Every answer the records decide in an open period (a closed period keeps the ones written at closing).
 
@@ -273,7 +307,7 @@ def answers(
             School.objects.filter(municipality_id=period.municipality_id).values_list("pk", "kind")
         )
     wanted = set(school_ids) if school_ids is not None else None
-    recs = load_records(period)
+    recs = recs if recs is not None else load_records(period)
     out: dict[Key, Answer] = {}
     for ind in ruled:
         for sub in ind.municipal_slots:
