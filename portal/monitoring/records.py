@@ -172,12 +172,13 @@ def _url(name: str, *args: Any) -> str:
     """``reverse(name, args)`` from a template reversed once per name (a period has thousands of answers)."""
     key = (name, len(args))
     if key not in _URLS:
-        _URLS[key] = reverse(name, args=[_PLACEHOLDER + str(i) if i else _PLACEHOLDER for i in range(len(args))])
+        _URLS[key] = reverse(
+            name, args=[_PLACEHOLDER + str(i) if i else _PLACEHOLDER for i in range(len(args))]
+        )
     url = _URLS[key]
     for i, arg in enumerate(args):
         url = url.replace(_PLACEHOLDER + str(i) if i else _PLACEHOLDER, str(arg), 1)
     return url
-
 
 
 def _programs(recs: Records, school_id: int, kind: str, *, approved: bool) -> list[Evidence]:
@@ -213,9 +214,7 @@ def _registry(recs: Records, school_id: int | None, slot: str) -> list[Evidence]
 def _public(recs: Records, school_id: int | None, sections: Iterable[str]) -> list[Evidence]:
     wanted = set(sections)
     out = [
-        Evidence(
-            f"на странице программы: «{title}»", _url("public:file", recs.municipality_code, pk)
-        )
+        Evidence(f"на странице программы: «{title}»", _url("public:file", recs.municipality_code, pk))
         for pk, section, title, _school_code in recs.public.get(school_id, [])
         if section in wanted
     ]
