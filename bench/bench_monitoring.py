@@ -166,7 +166,10 @@ def measure(
 def municipal_writer(period: MonitoringPeriod, user: User) -> tuple[Callable[[], float], list[float]]:
     """A write the coordinator makes (a municipal yes/no value, toggled), timed; returns (write, its times)."""
     slots = [
-        s for s in municipal_manual_slots(list(period.indicator_set.indicators.all())) if s.kind == "bool"
+        s
+        for s in municipal_manual_slots(list(period.indicator_set.indicators.all()))
+        if s.kind == "bool"
+        and s.indicator.record_rule(s.subitem, "municipal") is None  # typed, not from records
     ]
     slot, times, state = slots[0], [], [False]
 

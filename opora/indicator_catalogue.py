@@ -3,7 +3,8 @@
 A catalogue transcribes one founding document: each indicator's wording at the municipal and the school level,
 its value types, how the municipal value is derived from school values, bucket schemes and yearly targets.
 Loading validates the whole file, so a typo in the data fails loudly, with a Russian message naming the file,
-the indicator and the field (docs/catalogue-notes.md describes the files and the choices made in them).
+the indicator and the field (docs/catalogue-notes.md describes the files and the choices made in them). The data
+classes are in ``opora.indicator_types`` (re-exported here).
 """
 
 from __future__ import annotations
@@ -12,17 +13,34 @@ import itertools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
+from opora.indicator_types import (
+    EDUCATION_LEVELS,
+    RECORD_MODES,
+    RECORD_SOURCES,
+    TARGET_MEASURES,
+    Block,
+    Bucket,
+    BucketScheme,
+    CatalogueError,
+    Indicator,
+    IndicatorSet,
+    RecordRule,
+    Subitem,
+    Target,
+)
+
 __all__ = [
     "BUILTIN_FILES",
     "DERIVATIONS",
+    "EDUCATION_LEVELS",
     "LEVELS",
+    "RECORD_SOURCES",
     "STATUS3_CODES",
     "TARGET_GROUPS",
     "TARGET_OPS",
@@ -33,6 +51,7 @@ __all__ = [
     "CatalogueError",
     "Indicator",
     "IndicatorSet",
+    "RecordRule",
     "Subitem",
     "Target",
     "builtin_sets",
@@ -86,153 +105,6 @@ BUILTIN_FILES: Final[Mapping[str, str]] = {
 }
 
 
-class CatalogueError(ValueError):
-    """A catalogue file is malformed; the message (Russian) names the file, the item and the field."""
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """Half-open interval ``[lower, upper)`` of a percent; ``None`` means unbounded."""
-
-    code: str
-    label: str
-    lower: float | None
-    upper: float | None
-
-    def contains(self, value: float) -> bool:
-        return (self.lower is None or value >= self.lower) and (self.upper is None or value < self.upper)
-
-
-@dataclass(frozen=True)
-class BucketScheme:
-    """Ordered buckets covering the whole real line without gaps or overlaps (checked on load)."""
-
-    name: str
-    label: str
-    buckets: tuple[Bucket, ...]
-
-    def bucket_for(self, value: float) -> Bucket:
-        """The bucket holding ``value``; a value exactly at an edge belongs to the upper bucket."""
-        if math.isnan(value):
-            raise ValueError(f"шкала «{self.name}»: значение не число (NaN)")
-        for bucket in self.buckets:
-            if bucket.contains(value):
-                return bucket
-        raise ValueError(f"шкала «{self.name}» не покрывает значение {value}")  # unreachable after validation
-
-
-@dataclass(frozen=True)
-class Target:
-    """A yearly target such as «не менее 50 %» (``op=">="``, ``value=50``) or «да» (``op="=="``, ``value=True``)."""
-
-    year: int
-    op: str
-    value: float | bool
-    unit: str | None = None
-    source: str | None = None
-    note: str | None = None
-
-    def is_met(self, value: float | bool | None) -> bool | None:
-        """Whether ``value`` meets the target; ``None`` when there is no value yet."""
-        if value is None:
-            return None
-        if isinstance(self.value, bool) or isinstance(value, bool):
-            # A yes/no target is compared only with a yes/no value; mixing kinds has no answer.
-            both_bool = isinstance(self.value, bool) and isinstance(value, bool)
-            return (value == self.value) if both_bool else None
-        return {
-            ">=": value >= self.value,
-            ">": value > self.value,
-            "<=": value <= self.value,
-            "<": value < self.value,
-            "==": value == self.value,
-        }[self.op]
-
-
-@dataclass(frozen=True)
-class Subitem:
-    """A part of an indicator that has its own value (a course registry, a risk factor, a subject…)."""
-
-    code: str
-    label: str
-    levels: tuple[str, ...]
-    municipal_wording: str | None = None
-    school_wording: str | None = None
-    targets: Mapping[int, Target] = field(default_factory=dict)
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Block:
-    """A heading of the source document, with its number as printed and its roadmap direction (1–6)."""
-
-    code: str
-    source_number: str | None
-    title: str
-    direction: int
-    source_lines: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """One monitoring indicator at the municipal and (optionally) the school level."""
-
-    id: str
-    source_number: str | None
-    block: str | None
-    direction: int
-    municipal_wording: str | None
-    municipal_type: str | None
-    school_wording: str | None
-    school_type: str | None
-    derivation: str | None
-    target_group: str | None
-    source_lines: tuple[str, ...]
-    municipal_indicator_text: str | None = None
-    school_indicator_text: str | None = None
-    bucket_scheme: str | None = None
-    school_bucket_scheme: str | None = None
-    status_labels: Mapping[str, str] = field(default_factory=dict)
-    subitems: tuple[Subitem, ...] = ()
-    targets: Mapping[int, Target] = field(default_factory=dict)
-    note: str | None = None
-
-    def subitem(self, code: str) -> Subitem:
-        for sub in self.subitems:
-            if sub.code == code:
-                return sub
-        raise KeyError(code)
-
-    def all_targets(self) -> dict[tuple[str | None, int], Target]:
-        """Targets of the indicator (key ``(None, year)``) and of its subitems (key ``(code, year)``)."""
-        out: dict[tuple[str | None, int], Target] = {(None, y): t for y, t in self.targets.items()}
-        for sub in self.subitems:
-            out.update({(sub.code, y): t for y, t in sub.targets.items()})
-        return out
-
-
-@dataclass(frozen=True)
-class IndicatorSet:
-    """A validated catalogue: set metadata, bucket schemes, blocks and indicators in source order."""
-
-    code: str
-    title: str
-    source: str
-    source_file: str | None
-    buckets: Mapping[str, BucketScheme]
-    blocks: Mapping[str, Block]
-    indicators: tuple[Indicator, ...]
-
-    def get(self, indicator_id: str) -> Indicator:
-        for ind in self.indicators:
-            if ind.id == indicator_id:
-                return ind
-        raise KeyError(indicator_id)
-
-    def ids(self) -> list[str]:
-        return [ind.id for ind in self.indicators]
-
-
 # --------------------------------------------------------------------------------------------- loading
 
 
@@ -249,12 +121,25 @@ class _Ctx:
 
 _SET_KEYS: Final = frozenset({"code", "title", "source", "source_file"})
 _SCHEME_KEYS: Final = frozenset({"label", "buckets", "source_lines"})
-_BUCKET_KEYS: Final = frozenset({"code", "label", "lower", "upper"})
+_BUCKET_KEYS: Final = frozenset({"code", "label", "lower", "upper", "lower_closed", "upper_closed"})
 _BLOCK_KEYS: Final = frozenset({"code", "source_number", "title", "direction", "source_lines"})
-_TARGET_KEYS: Final = frozenset({"op", "value", "unit", "target_source", "note"})
-_SUBITEM_KEYS: Final = frozenset(
-    {"code", "label", "levels", "municipal_wording", "school_wording", "targets", "note"}
+_TARGET_KEYS: Final = frozenset(
+    {"op", "value", "unit", "target_source", "note", "base", "measure", "document"}
 )
+_SUBITEM_KEYS: Final = frozenset(
+    {
+        "code",
+        "label",
+        "levels",
+        "municipal_wording",
+        "school_wording",
+        "targets",
+        "note",
+        "records",
+        "education_level",
+    }
+)
+_RECORD_KEYS: Final = frozenset({"from", "mode"})
 _INDICATOR_KEYS: Final = frozenset(
     {
         "id",
@@ -276,6 +161,7 @@ _INDICATOR_KEYS: Final = frozenset(
         "targets",
         "source_lines",
         "note",
+        "records",
     }
 )
 
@@ -338,37 +224,68 @@ def _source_lines(raw: Mapping[str, Any], ctx: _Ctx) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _targets(raw: object, ctx: _Ctx) -> dict[int, Target]:
+def _target(year: int, spec_raw: object, ctx: _Ctx, where: str) -> Target:
+    spec = _mapping(spec_raw, ctx, where)
+    _check_keys(spec, _TARGET_KEYS, _Ctx(ctx.path, f"{ctx.item}, цель на {year} г."))
+    op = spec.get("op")
+    if op not in TARGET_OPS:
+        raise ctx.error(f"{where}.op", f"неизвестная операция {op!r}")
+    measure = spec.get("measure", "value")
+    if measure not in TARGET_MEASURES:
+        raise ctx.error(
+            f"{where}.measure", f"неизвестная мера {measure!r}; допустимы: {', '.join(TARGET_MEASURES)}"
+        )
+    value = spec.get("value")
+    if isinstance(value, bool):
+        if op != "==":
+            raise ctx.error(f"{where}.op", "для значения да/нет допустима только операция «==»")
+        if measure != "value":
+            raise ctx.error(f"{where}.value", "доля школ сравнивается с числом, а не с да/нет")
+        target_value: float | bool = value
+    else:
+        number = _number(value, ctx, f"{where}.value")
+        if number is None:
+            raise ctx.error(f"{where}.value", "значение цели не задано")
+        target_value = number
+    unit = spec.get("unit")
+    if unit is not None and not isinstance(unit, str):
+        raise ctx.error(f"{where}.unit", "ожидается строка")
+    source = spec.get("target_source")
+    if not isinstance(source, str) or not source.strip():
+        raise ctx.error(f"{where}.target_source", "не указан источник цели (цитата со строкой)")
+    base = spec.get("base")
+    if base is not None and base not in TARGET_GROUPS:
+        raise ctx.error(f"{where}.base", f"неизвестная группа школ {base!r}")
+    note, document = spec.get("note"), spec.get("document")
+    return Target(
+        year,
+        str(op),
+        target_value,
+        unit,
+        source,
+        str(note) if note is not None else None,
+        base,
+        str(measure),
+        str(document) if document is not None else None,
+    )
+
+
+def _targets(raw: object, ctx: _Ctx) -> dict[int, tuple[Target, ...]]:
+    """``year: {…}`` (one target) or ``year: [{…}, {…}]`` (targets of different documents or bases)."""
     if raw is None:
         return {}
     targets = _mapping(raw, ctx, "targets")
-    out: dict[int, Target] = {}
+    out: dict[int, tuple[Target, ...]] = {}
     for year, spec in targets.items():
         if isinstance(year, bool) or not isinstance(year, int) or year not in _TARGET_YEARS:
             raise ctx.error("targets", f"год {year!r} вне диапазона 2020–2030")
-        spec = _mapping(spec, ctx, f"targets.{year}")
-        _check_keys(spec, _TARGET_KEYS, _Ctx(ctx.path, f"{ctx.item}, цель на {year} г."))
-        op = spec.get("op")
-        if op not in TARGET_OPS:
-            raise ctx.error(f"targets.{year}.op", f"неизвестная операция {op!r}")
-        value = spec.get("value")
-        if isinstance(value, bool):
-            if op != "==":
-                raise ctx.error(f"targets.{year}.op", "для значения да/нет допустима только операция «==»")
-            target_value: float | bool = value
-        else:
-            number = _number(value, ctx, f"targets.{year}.value")
-            if number is None:
-                raise ctx.error(f"targets.{year}.value", "значение цели не задано")
-            target_value = number
-        unit = spec.get("unit")
-        if unit is not None and not isinstance(unit, str):
-            raise ctx.error(f"targets.{year}.unit", "ожидается строка")
-        source = spec.get("target_source")
-        if not isinstance(source, str) or not source.strip():
-            raise ctx.error(f"targets.{year}.target_source", "не указан источник цели (цитата со строкой)")
-        note = spec.get("note")
-        out[year] = Target(year, str(op), target_value, unit, source, str(note) if note is not None else None)
+        specs = spec if isinstance(spec, list) else [spec]
+        if not specs:
+            raise ctx.error(f"targets.{year}", "пустой список целей")
+        out[year] = tuple(
+            _target(year, item, ctx, f"targets.{year}" + (f"[{n}]" if len(specs) > 1 else ""))
+            for n, item in enumerate(specs)
+        )
     return out
 
 
@@ -376,16 +293,54 @@ _BOOL_TYPES: Final = frozenset({"bool", "bool_links"})
 _NUMERIC_TYPES: Final = frozenset({"pct", "pct_bucket", "count"})
 
 
-def _check_target_kinds(targets: Mapping[int, Target], municipal_type: str | None, ctx: _Ctx) -> None:
-    """Targets apply to the municipal value, so their kind must match the municipal value type."""
-    for year, target in targets.items():
-        is_bool = isinstance(target.value, bool)
-        if (municipal_type in _BOOL_TYPES and not is_bool) or (municipal_type in _NUMERIC_TYPES and is_bool):
+def _check_target_kinds(
+    targets: Mapping[int, tuple[Target, ...]], municipal_type: str | None, school_type: str | None, ctx: _Ctx
+) -> None:
+    """A target of the value matches the municipal value type; a share of schools needs a school value."""
+    for year, items in targets.items():
+        for target in items:
+            if target.measure == "share_of_schools_with_any":
+                if school_type not in ("bool", "bool_links", "count", "pct"):
+                    raise ctx.error(
+                        f"targets.{year}.measure", "доля школ считается только по школьным значениям"
+                    )
+                continue
+            is_bool = isinstance(target.value, bool)
+            if (municipal_type in _BOOL_TYPES and not is_bool) or (
+                municipal_type in _NUMERIC_TYPES and is_bool
+            ):
+                raise ctx.error(
+                    f"targets.{year}.value", f"вид цели не подходит к типу значения {municipal_type!r}"
+                )
+            if municipal_type not in _BOOL_TYPES | _NUMERIC_TYPES:
+                raise ctx.error(f"targets.{year}", f"для типа значения {municipal_type!r} цель задать нельзя")
+
+
+def _records(raw: object, ctx: _Ctx, typed_levels: tuple[str, ...]) -> dict[str, RecordRule]:
+    """``records: {school: {from: [...], mode: decides|yes_only}, municipal: {...}}``."""
+    if raw is None:
+        return {}
+    spec = _mapping(raw, ctx, "records")
+    out: dict[str, RecordRule] = {}
+    for level, rule_raw in spec.items():
+        if level not in typed_levels:
+            raise ctx.error("records", f"уровень {level!r} не задан у показателя (нет типа значения)")
+        rule = _mapping(rule_raw, ctx, f"records.{level}")
+        _check_keys(rule, _RECORD_KEYS, ctx)
+        sources = rule.get("from")
+        if not isinstance(sources, list) or not sources:
+            raise ctx.error(f"records.{level}.from", "ожидается непустой список источников")
+        unknown = [s for s in sources if s not in RECORD_SOURCES]
+        if unknown:
             raise ctx.error(
-                f"targets.{year}.value", f"вид цели не подходит к типу значения {municipal_type!r}"
+                f"records.{level}.from",
+                f"неизвестные источники {unknown}; допустимы: {', '.join(RECORD_SOURCES)}",
             )
-        if municipal_type not in _BOOL_TYPES | _NUMERIC_TYPES:
-            raise ctx.error(f"targets.{year}", f"для типа значения {municipal_type!r} цель задать нельзя")
+        mode = rule.get("mode", "decides")
+        if mode not in RECORD_MODES:
+            raise ctx.error(f"records.{level}.mode", f"ожидается одно из {', '.join(RECORD_MODES)}")
+        out[str(level)] = RecordRule(tuple(str(s) for s in sources), str(mode))
+    return out
 
 
 def _bucket_scheme(name: str, raw: object, path: str) -> BucketScheme:
@@ -401,8 +356,18 @@ def _bucket_scheme(name: str, raw: object, path: str) -> BucketScheme:
         _check_keys(item, _BUCKET_KEYS, ctx)
         code = _required(item, "code", ctx)
         label = _required(item, "label", ctx)
+        flags = {}
+        for key, default in (("lower_closed", True), ("upper_closed", False)):
+            flag = item.get(key, default)
+            if not isinstance(flag, bool):
+                raise ctx.error(key, f"интервал «{code}»: ожидается true или false")
+            flags[key] = flag
         bucket = Bucket(
-            code, label, _number(item.get("lower"), ctx, "lower"), _number(item.get("upper"), ctx, "upper")
+            code,
+            label,
+            _number(item.get("lower"), ctx, "lower"),
+            _number(item.get("upper"), ctx, "upper"),
+            **flags,
         )
         if bucket.lower is not None and bucket.upper is not None and bucket.lower >= bucket.upper:
             raise ctx.error("lower", f"интервал «{code}»: нижняя граница не меньше верхней")
@@ -418,6 +383,13 @@ def _bucket_scheme(name: str, raw: object, path: str) -> BucketScheme:
             gap = prev.upper is not None and nxt.lower is not None and nxt.lower > prev.upper
             kind = "разрыв" if gap else "перекрытие"
             raise ctx.error("lower", f"{kind} между интервалами «{prev.code}» и «{nxt.code}»")
+        if prev.upper_closed == nxt.lower_closed:
+            kind = "перекрытие" if prev.upper_closed else "разрыв"
+            raise ctx.error(
+                "upper_closed",
+                f"{kind} в точке {prev.upper:g} между интервалами «{prev.code}» и «{nxt.code}»: "
+                "граница должна входить ровно в один из них",
+            )
     return BucketScheme(name, _text(spec, "label", ctx) or name, tuple(buckets))
 
 
@@ -445,14 +417,23 @@ def _subitem(raw: object, ctx: _Ctx, typed_levels: tuple[str, ...]) -> Subitem:
     for level in levels_raw:
         if level not in typed_levels:
             raise sub_ctx.error("levels", f"уровень {level!r} не задан у показателя (нет типа значения)")
+    levels = tuple(str(level) for level in levels_raw)
+    education_level = spec.get("education_level")
+    if education_level is not None and education_level not in EDUCATION_LEVELS:
+        raise sub_ctx.error(
+            "education_level",
+            f"ожидается один из уровней {', '.join(EDUCATION_LEVELS)}, получено {education_level!r}",
+        )
     return Subitem(
         code,
         label,
-        tuple(str(level) for level in levels_raw),
+        levels,
         _text(spec, "municipal_wording", sub_ctx),
         _text(spec, "school_wording", sub_ctx),
         _targets(spec.get("targets"), sub_ctx),
         _text(spec, "note", sub_ctx),
+        _records(spec.get("records"), sub_ctx, levels),
+        education_level,
     )
 
 
@@ -536,9 +517,19 @@ def _indicator(
                 f"неизвестные: {', '.join(unknown) or 'подпунктов нет'}",
             )
     targets = _targets(spec.get("targets"), ctx)
-    _check_target_kinds(targets, types["municipal"], ctx)
+    _check_target_kinds(targets, types["municipal"], types["school"], ctx)
     for sub in subitems:
-        _check_target_kinds(sub.targets, types["municipal"], _Ctx(path, f"{ctx.item}, подпункт «{sub.code}»"))
+        sub_ctx = _Ctx(path, f"{ctx.item}, подпункт «{sub.code}»")
+        _check_target_kinds(sub.targets, types["municipal"], types["school"], sub_ctx)
+        if "municipal" in sub.records and derivation not in (None, "manual"):
+            raise sub_ctx.error(
+                "records", "муниципальное значение выводится из школьных: записи на уровне УО не нужны"
+            )
+    records = _records(spec.get("records"), ctx, typed_levels)
+    if "municipal" in records and derivation not in (None, "manual"):
+        raise ctx.error(
+            "records", "муниципальное значение выводится из школьных: записи на уровне УО не нужны"
+        )
 
     return Indicator(
         id=ind_id,
@@ -560,6 +551,7 @@ def _indicator(
         subitems=subitems,
         targets=targets,
         note=_text(spec, "note", ctx),
+        records=records,
     )
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "SchoolValue",
     "Source",
     "TargetStatus",
+    "combined_status",
     "derive_municipal",
     "fmt_num",
     "fmt_pct",
@@ -425,3 +426,21 @@ def target_status(target: Target | None, value: float | bool | None) -> TargetSt
     if met is None:
         return "no_data"
     return "met" if met else "not_met"
+
+
+def combined_status(statuses: Iterable[TargetStatus]) -> TargetStatus:
+    """One status for a value checked against several targets (Приложение 1 and the roadmap may both set one).
+
+    Not met when any target is not met; else no data when any lacks data; met when all are met; ``no_target``
+    without targets.
+
+    >>> combined_status(["met", "not_met"]), combined_status(["met", "no_data"]), combined_status([])
+    ('not_met', 'no_data', 'no_target')
+    """
+    found = [s for s in statuses if s != "no_target"]
+    if not found:
+        return "no_target"
+    for status in ("not_met", "no_data"):
+        if status in found:
+            return status
+    return "met"

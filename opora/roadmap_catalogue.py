@@ -1,7 +1,8 @@
 """The program's roadmaps («дорожные карты»), shipped as YAML data and loaded into frozen dataclasses.
 
 ``opora/data/roadmaps/*.yaml`` transcribe the two roadmaps of the founding documents: 2022–2023 (SEED-A,
-``000_…``) and 2023–2025 (SEED-B, ``002_…``). Each item is a measure with its yearly planned results, the
+``000_…``) and 2023–2025 (SEED-B, ``002_…``), and the stages and mechanisms of the 2020–2022 program (000 §7–§8),
+tracked the same way. Each item is a measure with its yearly planned results, the
 responsible executors (as printed, plus our role codes), the deadline as printed and a normalised
 :class:`Schedule`, the evidence documents, the Приложение 1 indicators it feeds and the seed lines it was read
 from. How the broken PDF table was reconstructed is told in ``docs/roadmap-notes.md``.
@@ -274,8 +275,15 @@ def _parse_item(
             raise reader.fail(where, "results", f"год {key!r} не число") from exc
         if year not in years:
             raise reader.fail(where, "results", f"год {year} вне лет дорожной карты {list(years)}")
+        if value is None and raw.get("results_note"):
+            results[year] = ""  # the source states no result for the year; results_note says so
+            continue
         if not isinstance(value, str) or not value.strip():
-            raise reader.fail(where, f"results.{year}", "ожидается непустая строка")
+            raise reader.fail(
+                where,
+                f"results.{year}",
+                "ожидается непустая строка (null — только с пояснением results_note)",
+            )
         results[year] = " ".join(value.split())
     roles = reader.texts(raw, "responsible_roles", where)
     unknown = [r for r in roles if r not in ROLE_CODES]

@@ -7,6 +7,9 @@ Rules (``today`` is a calendar date in the authority's time zone):
 
 * A stored status is ``planned``, ``in_progress`` or ``done``; ``overdue`` is never stored, it is derived.
 * **Overdue** — the entry is not done and one of its due dates is already past (strictly before ``today``).
+  This is the one definition of «просрочено» in the product: every page, export and document that counts
+  overdue entries calls :func:`overdue_since` on the entries of an :class:`OverdueScope` and shows
+  :meth:`OverdueScope.describe` beside the number, so two numbers differ only when their scopes (shown) do.
   The due dates of a year come from :meth:`opora.roadmap_catalogue.Schedule.due_dates` (31 December for
   yearly/permanent items, the last day of each month for monthly ones, 31 May for «в течение учебного года», the
   last day of the period for «ноябрь – декабрь», the date itself for a fixed date). For a monthly item this means
@@ -39,6 +42,7 @@ __all__ = [
     "Buckets",
     "Entry",
     "Flagged",
+    "OverdueScope",
     "classify",
     "days_word",
     "digest_text",
@@ -113,6 +117,66 @@ def next_due(due_dates: Iterable[datetime.date], today: datetime.date) -> dateti
     """
     upcoming = [d for d in due_dates if d >= today]
     return min(upcoming) if upcoming else None
+
+
+@dataclass(frozen=True)
+class OverdueScope:
+    """Which entries a count of overdue entries covers; the rule itself is :func:`overdue_since`.
+
+    ``municipal``: the municipal roadmap (every shipped roadmap of the municipality); ``schools``: the schools'
+    roadmaps (from their programs); ``up_to_year``: only entries of years up to it (``None``: every year);
+    ``sources``: only these roadmaps (empty: all of them, named by their titles in ``source_titles``).
+    The default — both kinds of roadmaps, every year — is what the dashboards count.
+
+    >>> OverdueScope().describe(datetime.date(2026, 5, 12))
+    'муниципальная дорожная карта и дорожные карты школ; все годы; на 12.05.2026'
+    >>> OverdueScope(schools=False, up_to_year=2024).describe(datetime.date(2025, 1, 9))
+    'муниципальная дорожная карта; годы по 2024 включительно; на 09.01.2025'
+    """
+
+    municipal: bool = True
+    schools: bool = True
+    up_to_year: int | None = None
+    sources: tuple[str, ...] = ()
+    source_titles: tuple[str, ...] = ()
+    #: narrower filters a page may add (the roadmap table): one year, one direction of one roadmap
+    year: int | None = None
+    direction: int | None = None
+    direction_title: str = ""
+
+    def covers(self, *, is_school: bool, year: int, source: str = "", direction: int | None = None) -> bool:
+        """Whether an entry (of a school roadmap or not, of ``year``, from ``source``) is counted."""
+        if (is_school and not self.schools) or (not is_school and not self.municipal):
+            return False
+        if self.up_to_year is not None and year > self.up_to_year:
+            return False
+        if self.year is not None and year != self.year:
+            return False
+        if self.direction is not None and direction != self.direction:
+            return False
+        return not self.sources or source in self.sources
+
+    def describe(self, today: datetime.date) -> str:
+        """The scope in Russian, shown beside every overdue count."""
+        if self.municipal and self.schools:
+            which = "муниципальная дорожная карта и дорожные карты школ"
+        elif self.municipal:
+            which = "муниципальная дорожная карта"
+        elif self.schools:
+            which = "дорожные карты школ"
+        else:
+            which = "ни одной дорожной карты"
+        if self.source_titles:
+            which += " (" + "; ".join(self.source_titles) + ")"
+        if self.direction is not None:
+            which += f"; направление {self.direction}" + (
+                f" «{self.direction_title}»" if self.direction_title else ""
+            )
+        if self.year is not None:
+            years = f"{self.year} год"
+        else:
+            years = "все годы" if self.up_to_year is None else f"годы по {self.up_to_year} включительно"
+        return f"{which}; {years}; на {fmt_date(today)}"
 
 
 @dataclass(frozen=True)
@@ -219,8 +283,9 @@ def digest_text(
     soon_days: int = DEFAULT_SOON_DAYS,
     recent_days: int = DEFAULT_RECENT_DAYS,
     link: str = "",
+    scope: str = "",
 ) -> str:
-    """A plain-text Russian digest of the three lists, ready to paste into an e-mail."""
+    """A plain-text Russian digest of the three lists, ready to paste into an e-mail (``scope``: what is counted)."""
     lines: list[str] = [
         f"Тема: Дорожная карта — {municipality}: сводка на {fmt_date(today)}",
         "",
@@ -231,6 +296,8 @@ def digest_text(
         f"срок в ближайшие {days_word(soon_days)} — {len(buckets.due_soon)}, "
         f"выполнено за последние {days_word(recent_days)} — {len(buckets.recently_done)}.",
     ]
+    if scope:
+        lines.append(f"Считаются: {scope}.")
     sections: Sequence[tuple[str, list[Flagged], str]] = (
         ("Просрочено", buckets.overdue, "overdue"),
         (f"Срок в ближайшие {days_word(soon_days)}", buckets.due_soon, "soon"),

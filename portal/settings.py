@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "portal.roadmap",
     "portal.programs",
     "portal.public",
+    "portal.documents",
     "portal.jobs",
     "portal.reports",
     "portal.ops",

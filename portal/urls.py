@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("portal.roadmap.urls")),
     path("", include("portal.programs.urls")),
     path("", include("portal.public.urls")),
+    path("", include("portal.documents.urls")),
     path("", include("portal.jobs.urls")),
     path("", include("portal.reports.urls")),
     path("", include("portal.api.urls")),

@@ -42,6 +42,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     links.append(
                         (reverse("public:municipal", args=[a.municipality_id]), "Публичная страница")
                     )
+                if has_perm(user, "documents.view", a.municipality):
+                    links.append(
+                        (reverse("documents:municipal", args=[a.municipality_id]), "Документы программы")
+                    )
                 if has_perm(user, "reports.view", a.municipality):
                     links.append((reverse("reports:index", args=[a.municipality_id]), "Отчёты"))
                 if has_perm(user, "recommendations.edit", a.municipality):
@@ -62,6 +66,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     links.append((reverse("roadmap:school", args=[a.school_id]), "Дорожная карта"))
                 if has_perm(user, "public.submit", a.school):
                     links.append((reverse("public:school", args=[a.school_id]), "Публичная страница"))
+                if has_perm(user, "documents.view", a.school):
+                    links.append((reverse("documents:school", args=[a.school_id]), "Документы школы"))
                 links.append((reverse("reports:card", args=[a.school_id]), "Рекомендации"))
         if user.is_staff:
             links.append((reverse("admin:index"), "Администрирование"))

@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.view",
             "reports.run",
             "api.manage",  # tokens of the integration API for its municipality (portal/api)
+            "documents.view",  # the registry «Документы программы» (portal/documents)
+            "documents.edit",
         }
     ),
     Role.METHOD_CENTRE: frozenset(
@@ -71,6 +73,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "reports.view",
             "reports.run",
             "recommendations.edit",
+            "documents.view",
+            "documents.edit",
         }
     ),
     # A school team sees the identification of its own school only, and only once the run is published.
@@ -90,6 +94,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "risk.edit",
             "public.submit",  # drafts of its own school's public documents; the coordinator publishes
             "reports.view",
+            "documents.view",
+            "documents.submit",  # its own school's documents in the registry (local acts, programmes)
         }
     ),
     Role.REGION_VIEWER: frozenset(
@@ -103,6 +109,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "staff.aggregate",  # numbers only: never a teacher's name
             "programs.view",
             "reports.view",
+            "documents.view",
         }
     ),
 }

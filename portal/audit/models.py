@@ -185,6 +185,8 @@ ACTION_LABELS = {
     "staff.monitoring.fed": "Значения мониторинга из учёта педагогов",
     "staff.monitoring.typed_value_replaced": "Значение мониторинга заменено расчётом по учёту педагогов",
     "synthetic.region.generated": "Создание синтетического региона",
+    "documents.status.added": "Добавление статуса школы в историю",
+    "monitoring.value.from_records": "Ответ мониторинга из записей системы",
     "programs.program.submitted": "Отправка программы на утверждение",
     "programs.program.withdrawn": "Возврат программы в работу",
     "programs.program.returned": "Возврат программы на доработку",

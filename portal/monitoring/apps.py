@@ -10,4 +10,4 @@ class MonitoringConfig(AppConfig):
         from portal.demo.registry import register
         from portal.monitoring.demo import load_monitoring_demo
 
-        register("monitoring", load_monitoring_demo, order=20, everywhere=True)
+        register("monitoring", load_monitoring_demo, order=40, everywhere=True)

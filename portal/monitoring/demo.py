@@ -3,6 +3,11 @@
 Values are drawn from a seeded generator, so every demo load gives the same numbers; all of them are invented.
 They go through the same services as a school's form (validation, audit), and dynamics come from the demo's
 imported results (2023 against 2022; the demo has no 2024 results, so 2024 dynamics show «нет данных»).
+
+Answers the records decide (ШППКО in the Конструктор, the registry, the public page, risk data) are never typed,
+not even here: the records' loaders run first (their order in portal.demo.registry), so the closed 2023 period
+writes down the answers they give — ООШ № 1's 1.3 and 3.8 «Конструктор» are «да» from its approved ШППКО — and
+no demo answer contradicts its records.
 """
 
 from __future__ import annotations
@@ -83,7 +88,12 @@ def _fill(period: MonitoringPeriod, rng: random.Random, *, statuses: list[str]) 
 
 
 def _municipal(period: MonitoringPeriod, rng: random.Random) -> None:
-    slots = municipal_manual_slots(list(period.indicator_set.indicators.all()))
+    data = derive.load(period)
+    slots = [
+        s
+        for s in municipal_manual_slots(data.indicators)
+        if (s.indicator.pk, s.subitem, None) not in data.answers
+    ]
     raw: dict[str, dict[str, Any]] = {}
     for slot in slots:
         if slot.kind == "bool":

@@ -1,8 +1,13 @@
 """Read side: municipal values of a period derived from school values with the core (opora.indicators).
 
 A period is read in a fixed number of queries (indicators, target schools, schools, submissions, values, other
-periods) whatever the number of schools; values are read as tuples, not model instances (the benchmark in
-bench/bench_monitoring.py holds this to p95 < 150 ms for 1 000 schools × 40 indicators on PostgreSQL).
+periods, and in an open period the records that decide answers: ``portal.monitoring.records``) whatever the
+number of schools; values are read as tuples, not model instances (the benchmark in bench/bench_monitoring.py holds
+this to p95 < 150 ms for 1 000 schools × 40 indicators on PostgreSQL).
+
+In an open period an answer the records decide takes the place of a typed one (and a typed one that disagrees is
+listed in ``PeriodData.contradictions``); a closed period reads only what was written at closing. Targets are
+checked on the base the founding documents define (``portal.monitoring.targets``).
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
 
 from opora.indicator_catalogue import Target
-from opora.indicators import DerivedValue, SchoolValue, derive_municipal, fmt_num, fmt_pct, target_status
+from opora.indicators import DerivedValue, SchoolValue, combined_status, derive_municipal, fmt_num, fmt_pct
+from portal.monitoring import records
 from portal.monitoring.models import Indicator, IndicatorValue, MonitoringPeriod, SchoolSubmission
 from portal.monitoring.values import NOT_PEOPLE_SUBITEMS, PEOPLE_DERIVATIONS, STATUS3_DEFAULT
 from portal.schools.models import School
@@ -28,8 +34,13 @@ STATUS_LABELS = {
     "no_target": "цель не задана",
 }
 _COUNTING = (SchoolSubmission.Status.SUBMITTED, SchoolSubmission.Status.ACCEPTED)
-_LEAN = ("school_id", "indicator_id", "subitem", "bool_value", "number", "numerator", "origin")
+_LEAN = ("school_id", "indicator_id", "subitem", "bool_value", "number", "numerator", "origin", "denominator")
 _FULL = (*_LEAN, "status3", "text", "links")
+#: Origins of values no one typed: they count whatever the state of the school's form (the records are the truth).
+ALWAYS_COUNT = frozenset(
+    {IndicatorValue.Origin.RESULTS, IndicatorValue.Origin.RECORDS, IndicatorValue.Origin.SYSTEM}
+)
+_SYSTEM = IndicatorValue.Origin.SYSTEM.value
 
 
 @dataclass(slots=True)
@@ -47,6 +58,7 @@ class Stored:
     number: float | None
     numerator: float | None
     origin: str
+    denominator: float | None = None
     status3: str = ""
     text: str = ""
     links: list[str] = field(default_factory=list)
@@ -65,8 +77,18 @@ class PeriodData:
     municipal: dict[tuple[int, str], Stored]
     #: school id → its id as the core's string key
     keys: dict[int, str] = field(default_factory=dict)
-    #: (target group, category) → (school ids, core key → label): computed once per group, not per row
-    groups: dict[tuple[str, str], tuple[list[int], dict[str, str]]] = field(default_factory=dict)
+    #: (target group, category, education level) → (school ids, core key → label): once per group, not per row
+    groups: dict[tuple[str, str, str], tuple[list[int], dict[str, str]]] = field(default_factory=dict)
+    #: school id → its kind (sosh, oosh, evening…): which levels of education it has (7.7)
+    kinds: dict[int, str] = field(default_factory=dict)
+    #: answers the records decide (open period), keyed (indicator id, subitem, school id or None)
+    answers: dict[records.Key, records.Answer] = field(default_factory=dict)
+    #: typed values that disagree with the records
+    contradictions: list[records.Contradiction] = field(default_factory=list)
+    #: (indicator id, subitem) → the coordinator's target for the period's year
+    extra_targets: dict[tuple[int, str], Target] = field(default_factory=dict)
+    #: school id → teachers in its staff records (the denominator of records values), read on first use
+    denominators: dict[int, float] | None = None
 
 
 @dataclass
@@ -83,6 +105,10 @@ class Row:
     target: Target | None = None
     status: str = "no_target"
     trend: list[tuple[int, float | None]] = field(default_factory=list)
+    #: every target of the year, each checked on its own base (portal.monitoring.targets.TargetCheck)
+    checks: list[Any] = field(default_factory=list)
+    #: the records' answer, for a municipal value the records decide (1.1, 1.2, 2.1, 4.1, 6.1…)
+    answer: records.Answer | None = None
 
     @property
     def key(self) -> str:
@@ -94,21 +120,23 @@ class Row:
 
     @property
     def target_display(self) -> str:
-        t = self.target
-        if t is None:
-            return "—"
-        if isinstance(t.value, bool):
-            return "да" if t.value else "нет"
-        op = {">=": "не менее", ">": "более", "<=": "не более", "<": "менее", "==": "ровно"}[t.op]
-        return f"{op} {fmt_num(float(t.value))}{' %' if t.unit == '%' else ''}"
+        """Every target of the year, with the base when it is not the indicator's own and the document."""
+        if not self.checks:
+            return "—" if self.target is None else self.target.shown
+        return "; ".join(c.target_text for c in self.checks)
 
 
-def load(period: MonitoringPeriod) -> PeriodData:
-    """Everything needed to derive the period's municipal values, in six queries."""
+def load(period: MonitoringPeriod, *, found: dict[records.Key, records.Answer] | None = None) -> PeriodData:
+    """Everything needed to derive the period's municipal values, in a fixed number of queries.
+
+    ``found``: the records' answers if the caller has them already (:func:`cached_rows` needs them for its key).
+    """
     indicators = list(period.indicator_set.indicators.all())
-    schools = dict(
-        School.objects.filter(municipality_id=period.municipality_id).values_list("pk", "short_name")
-    )
+    schools, kinds = {}, {}
+    for pk, name, kind in School.objects.filter(municipality_id=period.municipality_id).values_list(
+        "pk", "short_name", "kind"
+    ):
+        schools[pk], kinds[pk] = name, kind
     shnor, at_risk = set(), set()
     for school_id, is_shnor, is_risk in period.target_schools.values_list(
         "school_id", "is_shnor", "is_at_risk"
@@ -139,20 +167,104 @@ def load(period: MonitoringPeriod) -> PeriodData:
     for row in IndicatorValue.objects.filter(period=period, school__isnull=True).values_list(*_FULL):
         municipal[(row[1], row[2])] = Stored(*row)
     keys = {pk: str(pk) for pk in schools}
-    return PeriodData(
-        period, indicators, schools, shnor, at_risk, submissions, school_values, municipal, keys
+    data = PeriodData(
+        period, indicators, schools, shnor, at_risk, submissions, school_values, municipal, keys, kinds=kinds
     )
+    from portal.monitoring.targets import coordinator_targets
+
+    data.extra_targets = coordinator_targets(period)
+    if period.is_open:
+        answers = found if found is not None else records.answers(period, indicators, kinds)
+        _overlay(data, answers)
+    return data
+
+
+def _overlay(data: PeriodData, answers: dict[records.Key, records.Answer]) -> None:
+    """Put the records' answers in place of stored values (an open period); note typed values that disagree."""
+    data.answers = answers
+    codes = {i.pk: i for i in data.indicators}
+    for (
+        column
+    ) in data.school_values.values():  # a stale «из записей» value whose record is gone no longer counts
+        for school_id in [s for s, v in column.items() if v[6] == _SYSTEM]:
+            if (column[school_id][1], column[school_id][2], school_id) not in answers:
+                del column[school_id]
+    for key in [
+        k for k, v in data.municipal.items() if v.origin == _SYSTEM and (k[0], k[1], None) not in answers
+    ]:
+        del data.municipal[key]
+    for (indicator_id, subitem, school_id), answer in answers.items():
+        ind = codes[indicator_id]
+        ref = ind.code + (f" ({ind.subitem_label(subitem)})" if subitem else "")
+        if school_id is None:
+            stored = data.municipal.get((indicator_id, subitem))
+            if stored is not None and records.contradiction(answer, stored.origin, stored.bool_value):
+                data.contradictions.append(records.Contradiction(None, ref, _yes(stored.bool_value), answer))
+            data.municipal[(indicator_id, subitem)] = Stored(
+                None,
+                indicator_id,
+                subitem,
+                answer.value,
+                None,
+                None,
+                _SYSTEM,
+                None,
+                "",
+                answer.text,
+                answer.links,
+            )
+            continue
+        column = data.school_values[(indicator_id, subitem)]
+        typed = column.get(school_id)
+        if typed is not None and records.contradiction(answer, typed[6], typed[3]):
+            data.contradictions.append(records.Contradiction(school_id, ref, _yes(typed[3]), answer))
+        column[school_id] = (school_id, indicator_id, subitem, answer.value, None, None, _SYSTEM, None)
+
+
+def _yes(flag: Any) -> str:
+    return "да" if flag else "нет"
 
 
 def school_detail(period: MonitoringPeriod, school_id: int) -> dict[tuple[int, str], Stored]:
-    """One school's values with every column (for its card and form)."""
+    """One school's values with every column (for its card and form); in an open period the records' answers
+    stand in place of stored values."""
+    rows = IndicatorValue.objects.filter(period=period, school_id=school_id).values_list(*_FULL)
+    detail = {(row[1], row[2]): Stored(*row) for row in rows}
+    if not period.is_open:
+        return detail
+    found = records.answers(period, school_ids=[school_id])
+    for key in [k for k, v in detail.items() if v.origin == _SYSTEM and (k[0], k[1], school_id) not in found]:
+        del detail[key]
+    for (indicator_id, subitem, sid), answer in found.items():
+        if sid == school_id:
+            detail[(indicator_id, subitem)] = Stored(
+                school_id,
+                indicator_id,
+                subitem,
+                answer.value,
+                None,
+                None,
+                _SYSTEM,
+                None,
+                "",
+                answer.text,
+                answer.links,
+            )
+    return detail
+
+
+def typed_detail(period: MonitoringPeriod, school_id: int) -> dict[tuple[int, str], Stored]:
+    """One school's stored values as typed (no records' answers in place): what the form had."""
     rows = IndicatorValue.objects.filter(period=period, school_id=school_id).values_list(*_FULL)
     return {(row[1], row[2]): Stored(*row) for row in rows}
 
 
-def target_ids(data: PeriodData, indicator: Indicator, category: str = "") -> list[int]:
-    """The schools an indicator counts (by its target group), narrowed to a category, in registry order."""
-    group = indicator.target_group or "program_schools"
+def target_ids(
+    data: PeriodData, indicator: Indicator, category: str = "", subitem: str = "", *, group: str | None = None
+) -> list[int]:
+    """The schools an indicator counts (by its target group, or ``group``), narrowed to a category, in registry
+    order; a slot of a level of education counts only the schools that teach it (7.7: an ООШ has no СОО)."""
+    group = group or indicator.target_group or "program_schools"
     if group == "all_schools":
         ids = set(data.schools)
     elif group == "shnor":
@@ -165,7 +277,19 @@ def target_ids(data: PeriodData, indicator: Indicator, category: str = "") -> li
         ids &= data.shnor
     elif category == "at_risk":
         ids &= data.at_risk
+    if subitem and indicator.education_level(subitem):
+        ids = {pk for pk in ids if indicator.applies_to(subitem, data.kinds.get(pk, ""))}
     return [pk for pk in data.schools if pk in ids]
+
+
+def program_school_ids(period: MonitoringPeriod) -> set[int]:
+    """The period's target schools (ШНОР and at risk): the base of every share the staff records feed (3.x, 3.8,
+    5.1, 5.3), so that the staff page and the dashboard divide the same people."""
+    return set(
+        period.target_schools.filter(models.Q(is_shnor=True) | models.Q(is_at_risk=True)).values_list(
+            "school_id", flat=True
+        )
+    )
 
 
 def _people_subs(indicator: Indicator, subitem: str) -> list[str]:
@@ -175,15 +299,15 @@ def _people_subs(indicator: Indicator, subitem: str) -> list[str]:
 
 
 _NO_FORM = ("", None, None)
-_RESULTS = IndicatorValue.Origin.RESULTS.value
 
 
 def school_inputs(data: PeriodData, indicator: Indicator, subitem: str, ids: list[int]) -> list[SchoolValue]:
     """The core's inputs for one slot: values of the given schools that count (this is the hot loop).
 
-    A typed value counts once the school's form is submitted or accepted; a value computed from results counts
-    always. For shares of people the numerator is the school's count (summed over subitems for 3.7) and the
-    denominator its staff or student total from the form.
+    A typed value counts once the school's form is submitted or accepted; a value no one typed (results, staff
+    records, the system's records) counts always. For shares of people the numerator is the school's count
+    (summed over subitems for 3.7); the denominator is the number of teachers in the staff records when the values
+    come from them (the staff page divides by the same), otherwise the staff or student total of the form.
     """
     subs, names, keys = data.submissions, data.schools, data.keys
     out: list[SchoolValue] = []
@@ -192,73 +316,115 @@ def school_inputs(data: PeriodData, indicator: Indicator, subitem: str, ids: lis
         columns = [data.school_values.get((indicator.pk, s), {}) for s in _people_subs(indicator, subitem)]
         for pk in ids:
             form = subs.get(pk, _NO_FORM)
-            if form[0] not in _COUNTING:
+            parts = [column.get(pk) for column in columns]
+            if any(p is None or (p[5] is None and p[4] is None) for p in parts) or not parts:
                 continue
-            numerator = 0.0
-            for column in columns:
-                part = column.get(pk)
-                if part is None or (part[5] is None and part[4] is None):
-                    break
-                numerator += part[5] if part[5] is not None else part[4]
+            from_records = all(p[6] in ALWAYS_COUNT for p in parts)  # type: ignore[index]
+            if not from_records and form[0] not in _COUNTING:
+                continue
+            numerator = sum(p[5] if p[5] is not None else p[4] for p in parts)  # type: ignore[index]
+            if from_records:
+                total = _records_denominator(data, indicator, pk) or form[total_index]
             else:
                 total = form[total_index]
-                out.append(SchoolValue(keys[pk], names[pk], None, numerator, float(total) if total else None))
+            out.append(SchoolValue(keys[pk], names[pk], None, numerator, float(total) if total else None))
         return out
     column = data.school_values.get((indicator.pk, subitem), {})
     for pk in ids:
         v = column.get(pk)
-        if v is None or (v[6] != _RESULTS and subs.get(pk, _NO_FORM)[0] not in _COUNTING):
+        if v is None or (v[6] not in ALWAYS_COUNT and subs.get(pk, _NO_FORM)[0] not in _COUNTING):
             continue
         out.append(SchoolValue(keys[pk], names[pk], bool(v[3]) if v[3] is not None else v[4]))
     return out
+
+
+def _records_denominator(data: PeriodData, indicator: Indicator, school_id: int) -> float | None:
+    """Teachers of the school in the staff records: the denominator any records value of the school carries."""
+    if data.denominators is None:
+        data.denominators = {}
+        for column in data.school_values.values():
+            for sid, v in column.items():
+                if v[6] == IndicatorValue.Origin.RECORDS and v[7]:
+                    data.denominators.setdefault(sid, float(v[7]))
+    return data.denominators.get(school_id)
 
 
 def derive_row(
     data: PeriodData, indicator: Indicator, subitem: str, category: str = "", *, sources: bool = True
 ) -> Row:
     """The municipal value of one slot: derived from school values, or the coordinator's for ``manual``."""
+    from portal.monitoring.targets import check_targets, targets_of
+
     label = indicator.subitem_label(subitem) if subitem else ""
-    target = indicator.target_for(subitem, data.period.year)
+    targets = targets_of(data, indicator, subitem)
     if indicator.derivation in ("", "manual"):
         manual = data.municipal.get((indicator.pk, subitem))
         value, display = _manual_display(indicator, manual)
-        return Row(
+        row = Row(
             indicator,
             subitem,
             label,
             value,
             display,
             manual=manual,
-            target=target,
-            status=target_status(target, value),
+            target=targets[0] if targets else None,
+            answer=data.answers.get((indicator.pk, subitem, None)),
         )
-    group_key = (indicator.target_group, category)
+    else:
+        derived = derive_on(data, indicator, subitem, category, sources=sources)
+        row = Row(
+            indicator,
+            subitem,
+            label,
+            derived.value,
+            display_of(data, indicator, derived),
+            derived=derived,
+            target=targets[0] if targets else None,
+        )
+    row.checks = check_targets(data, row, targets, category)
+    row.status = combined_status(c.status for c in row.checks)
+    return row
+
+
+def group_of(
+    data: PeriodData, indicator: Indicator, subitem: str, category: str = "", group: str | None = None
+) -> tuple[list[int], dict[str, str]]:
+    """The schools a slot counts and their labels (cached per group, category and level of education)."""
+    level = indicator.education_level(subitem) or ""
+    group_key = (group or indicator.target_group or "program_schools", category, level)
     if group_key not in data.groups:
-        ids = target_ids(data, indicator, category)
+        ids = target_ids(data, indicator, category, subitem, group=group)
         data.groups[group_key] = (ids, {data.keys[pk]: data.schools[pk] for pk in ids})
-    ids, targets = data.groups[group_key]
+    return data.groups[group_key]
+
+
+def derive_on(
+    data: PeriodData,
+    indicator: Indicator,
+    subitem: str,
+    category: str = "",
+    *,
+    group: str | None = None,
+    sources: bool = True,
+) -> DerivedValue:
+    """The slot's municipal value over the schools of ``group`` (default: the indicator's target group)."""
+    ids, labels = group_of(data, indicator, subitem, category, group)
     values = school_inputs(data, indicator, subitem, ids)
     scheme = data.period.indicator_set.scheme(indicator.bucket_scheme)
-    derived = derive_municipal(indicator.derivation, values, targets, scheme=scheme, sources=sources)
+    return derive_municipal(indicator.derivation, values, labels, scheme=scheme, sources=sources)
+
+
+def display_of(data: PeriodData, indicator: Indicator, derived: DerivedValue) -> str:
+    scheme = data.period.indicator_set.scheme(indicator.bucket_scheme)
     if derived.derivation == "bucket_distribution" and scheme is not None and derived.distribution:
-        display = "; ".join(f"{b.label}: {fmt_pct(derived.distribution[b.code], 0)}" for b in scheme.buckets)
-    elif derived.derivation == "count_sum":
-        display = fmt_num(derived.value, 0)
-    else:
-        display = fmt_pct(derived.value)
-    return Row(
-        indicator,
-        subitem,
-        label,
-        derived.value,
-        display,
-        derived=derived,
-        target=target,
-        status=target_status(target, derived.value),
-    )
+        return "; ".join(f"{b.label}: {fmt_pct(derived.distribution[b.code], 0)}" for b in scheme.buckets)
+    if derived.derivation == "count_sum":
+        return fmt_num(derived.value, 0)
+    return fmt_pct(derived.value)
 
 
 def _manual_display(indicator: Indicator, v: Stored | None) -> tuple[float | bool | None, str]:
+    """A municipal value typed by the coordinator or decided by the records (1.1, 1.2, 2.1, 4.1, 6.1…)."""
     if v is None:
         return None, "нет данных"
     if v.bool_value is not None:
@@ -286,31 +452,38 @@ def rows(data: PeriodData, *, category: str = "", direction: int | None = None) 
 
 @dataclass
 class Summary:
-    """What the dashboard shows besides the rows: sizes of the target list and forms by status."""
+    """What the dashboard shows besides the rows: sizes of the target list, forms by status, contradictions."""
 
     targets: int
     schools: int
     submissions: dict[str, int]
+    contradictions: int = 0
 
 
 def cached_rows(period: MonitoringPeriod, *, category: str = "") -> tuple[list[Row], Summary]:
     """All municipal rows of the period and its summary, cached under the period's ``revision``.
 
     Every service write bumps ``revision`` (services.touch), so a cached entry is never stale: a new revision
-    is a new key. A cold computation for 1,000 schools reads ~30,000 values; a warm one reads none.
+    is a new key. In an open period the records the answers come from are part of the key too (their fingerprint:
+    a program approved or a registry document added is a new key). A cold computation for 1,000 schools reads
+    ~30,000 values; a warm one reads none (in an open period, only the records: a few small queries).
     """
+    recs = records.load_records(period) if period.is_open else None
     # opened_at guards against a reused primary key (a restored database, a test run).
-    key = f"monitoring:rows:{period.pk}:{period.opened_at.timestamp()}:{period.revision}:{category}"
+    key = (
+        f"monitoring:rows:{period.pk}:{period.opened_at.timestamp()}:{period.revision}:{category}:"
+        f"{recs.fingerprint() if recs is not None else ''}"
+    )
     hit = cache.get(key)
     if hit is not None:
         return hit  # type: ignore[no-any-return]
-    data = load(period)
+    data = load(period, found=records.answers(period, recs=recs) if recs is not None else {})
     counts = {status: 0 for status in SchoolSubmission.Status.values}
     for status, _staff, _students in data.submissions.values():
         counts[status] += 1
     result = (
         rows(data, category=category),
-        Summary(len(data.shnor | data.at_risk), len(data.schools), counts),
+        Summary(len(data.shnor | data.at_risk), len(data.schools), counts, len(data.contradictions)),
     )
     cache.set(key, result, timeout=3600)
     return result

@@ -66,21 +66,25 @@ def slots_for_school(
 ) -> list[Slot]:
     """The slots a school fills: indicators whose target group includes the school, minus computed ones.
 
-    A slot whose value for this school came from the staff records (origin «records», portal/staff) is computed
-    too: the school sees it read-only.
+    A slot whose value for this school came from the staff records (origin «records», portal/staff) or whose
+    answer the system's records decide (``data.answers``: ШППКО, the registry, the public page…) is computed too:
+    the school sees it read-only. A slot of a level the school does not teach is not asked (7.7: an ООШ has no
+    СОО).
     """
     allowed = [i for i in indicators if school_id in derive.target_ids(data, i)]
-    records = {
+    kind = data.kinds.get(school_id, "")
+    computed = {
         f"{i.code}|{sub}"
         for i in allowed
         for sub in i.school_slots
-        if (v := data.school_values.get((i.pk, sub), {}).get(school_id)) is not None
-        and v[6] == IndicatorValue.Origin.RECORDS
+        if (
+            (v := data.school_values.get((i.pk, sub), {}).get(school_id)) is not None
+            and v[6] == IndicatorValue.Origin.RECORDS
+        )
+        or (i.pk, sub, school_id) in data.answers
+        or not i.applies_to(sub, kind)
     }
-    slots = school_slots(allowed, computed_keys(period) | records)
-    # Levels by school kind: an ООШ is not asked about ООП СОО (subitems «noo», «ooo», «soo» of 7.7).
-    school = School.objects.only("kind").get(pk=school_id)
-    return [s for s in slots if s.subitem not in School.LEVELS or s.subitem in school.education_levels]
+    return school_slots(allowed, computed_keys(period) | computed)
 
 
 def _hint(slot: Slot) -> str:

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from opora.indicator_catalogue import Bucket, BucketScheme, Target
+from opora.indicator_catalogue import Bucket, BucketScheme, RecordRule, Target
+from opora.indicator_types import levels_of_kind
 from portal.schools.models import Municipality, School
 
 
@@ -84,7 +85,17 @@ class IndicatorSet(models.Model):
         return BucketScheme(
             name,
             spec.get("label", name),
-            tuple(Bucket(b["code"], b["label"], b["lower"], b["upper"]) for b in spec["buckets"]),
+            tuple(
+                Bucket(
+                    b["code"],
+                    b["label"],
+                    b["lower"],
+                    b["upper"],
+                    b.get("lower_closed", True),
+                    b.get("upper_closed", False),
+                )
+                for b in spec["buckets"]
+            ),
         )
 
 
@@ -114,6 +125,8 @@ class Indicator(models.Model):
     targets = models.JSONField("целевые значения", default=list, blank=True)
     source_lines = models.JSONField("строки источника", default=list, blank=True)
     note = models.TextField("примечание", blank=True)
+    #: level → {"from": [record sources], "mode": "decides" | "yes_only"} (opora.indicator_types.RecordRule)
+    records = models.JSONField("записи, из которых выводится ответ", default=dict, blank=True)
 
     class Meta:
         verbose_name = "показатель"
@@ -157,11 +170,48 @@ class Indicator(models.Model):
                 return str(s[f"{level}_wording"])
         return self.school_wording if level == "school" else self.municipal_wording
 
+    def targets_for(self, subitem: str, year: int) -> list[Target]:
+        """The catalogue's targets of a slot for a year (Приложение 1 and the roadmap may both give one)."""
+        return [
+            Target(
+                t["year"],
+                t["op"],
+                t["value"],
+                t.get("unit"),
+                t.get("source"),
+                t.get("note"),
+                t.get("base"),
+                t.get("measure", "value"),
+                t.get("document"),
+            )
+            for t in self.targets
+            if (t["subitem"] or "") == subitem and t["year"] == year
+        ]
+
     def target_for(self, subitem: str, year: int) -> Target | None:
-        for t in self.targets:
-            if (t["subitem"] or "") == subitem and t["year"] == year:
-                return Target(t["year"], t["op"], t["value"], t.get("unit"), t.get("source"), t.get("note"))
-        return None
+        """The first target of the slot for the year (the catalogue lists Приложение 1 first)."""
+        found = self.targets_for(subitem, year)
+        return found[0] if found else None
+
+    def _subitem(self, code: str) -> dict[str, Any]:
+        return next((s for s in self.subitems if s["code"] == code), {})
+
+    def record_rule(self, subitem: str, level: str) -> RecordRule | None:
+        """Which records decide the slot's value at ``level``: the subitem's rule, else the indicator's."""
+        spec = (self._subitem(subitem).get("records") or {}).get(level) if subitem else None
+        spec = spec or (self.records or {}).get(level)
+        if not spec:
+            return None
+        return RecordRule(tuple(spec["from"]), spec.get("mode", "decides"))
+
+    def education_level(self, subitem: str) -> str | None:
+        """The level of education a subitem belongs to (7.7: ООП НОО/ООО/СОО), or None."""
+        return self._subitem(subitem).get("education_level") if subitem else None
+
+    def applies_to(self, subitem: str, school_kind: str) -> bool:
+        """Whether a school of this kind has the slot: an ООШ has no СОО, an evening school no НОО (7.7)."""
+        level = self.education_level(subitem)
+        return level is None or level in levels_of_kind(school_kind)
 
     @property
     def needs_links(self) -> bool:
@@ -327,6 +377,7 @@ class IndicatorValue(models.Model):
         EXCEL = "excel", "загрузка Excel"
         RESULTS = "results", "рассчитано по результатам"
         RECORDS = "records", "из учёта педагогов"
+        SYSTEM = "system", "из записей системы"
         DEMO = "demo", "демо-данные"
 
     period = models.ForeignKey(
@@ -342,6 +393,9 @@ class IndicatorValue(models.Model):
     bool_value = models.BooleanField("да/нет", null=True, blank=True)
     number = models.FloatField("число или процент", null=True, blank=True)
     numerator = models.FloatField("число людей", null=True, blank=True)
+    #: people the share is taken of, when the value comes from records (teachers in the staff records of the year);
+    #: a typed share uses the form's staff or student total instead
+    denominator = models.FloatField("из скольких (по учёту)", null=True, blank=True)
     status3 = models.CharField("уровень", max_length=10, blank=True)
     text = models.TextField("текст / обоснование", blank=True)
     links = models.JSONField("ссылки на документы", default=list, blank=True)
@@ -372,15 +426,18 @@ class IndicatorValue(models.Model):
         indexes = [models.Index(fields=["period", "indicator"])]
 
     def __str__(self) -> str:
+        """«3.5 (реестр ДПП КК ИПК (ЦНППМ)), ООШ № 1, 2024 г.»: the part of an indicator by its label, not its
+        code (the audit log shows this text)."""
         where = self.school or "муниципалитет"
-        return f"{self.indicator.code}{'/' + self.subitem if self.subitem else ''} {where} {self.period.year}"
+        part = (self.indicator.subitem_label(self.subitem) or self.subitem) if self.subitem else ""
+        return f"{self.indicator.code}{f' ({part})' if part else ''}, {where}, {self.period.year} г."
 
     @property
     def municipality(self) -> Municipality:
         return self.period.municipality
 
     def as_payload(self) -> dict[str, Any]:
-        return {
+        payload = {
             "bool_value": self.bool_value,
             "number": self.number,
             "numerator": self.numerator,
@@ -388,3 +445,69 @@ class IndicatorValue(models.Model):
             "text": self.text,
             "links": list(self.links),
         }
+        if self.denominator is not None:  # only values from records carry their own denominator
+            payload["denominator"] = self.denominator
+        return payload
+
+
+class MunicipalTarget(models.Model):
+    """A target the coordinator sets for a slot the founding documents give none for (one per slot and year).
+
+    The catalogue's targets (Приложение 1, the roadmap) stay read-only; these add the others. ``base`` is the
+    schools the target counts (``shnor``: ШНРО only; ``program_schools``: ШНРО and at risk; ``""``: the
+    indicator's own group).
+    """
+
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.CASCADE,
+        related_name="monitoring_targets",
+        verbose_name="муниципалитет",
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.CASCADE, related_name="municipal_targets", verbose_name="показатель"
+    )
+    subitem = models.CharField("подпункт", max_length=60, blank=True)
+    year = models.PositiveSmallIntegerField("год")
+    op = models.CharField("сравнение", max_length=2, default=">=")
+    value = models.FloatField("значение", null=True, blank=True)
+    bool_value = models.BooleanField("да/нет", null=True, blank=True)
+    base = models.CharField("по каким школам", max_length=20, choices=TargetGroup.choices, blank=True)
+    note = models.CharField("основание", max_length=500, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="изменил",
+    )
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "цель, заданная координатором"
+        verbose_name_plural = "цели, заданные координатором"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "indicator", "subitem", "year"], name="one_municipal_target_per_slot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}{'/' + self.subitem if self.subitem else ''} {self.year}: {self.as_target().shown}"
+
+    def as_target(self) -> Target:
+        value: float | bool = self.bool_value if self.bool_value is not None else float(self.value or 0)
+        return Target(
+            self.year,
+            "==" if isinstance(value, bool) else self.op,
+            value,
+            "%"
+            if self.indicator.municipal_type in ("pct", "pct_bucket") and not isinstance(value, bool)
+            else None,
+            self.note or "установлено координатором",
+            None,
+            self.base or None,
+            "value",
+            "цель координатора",
+        )

@@ -6,24 +6,21 @@ A closed period rejects every write here (not only in views): ``PeriodLocked`` w
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
-import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
-import polars as pl
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from opora import indicator_catalogue as catalogue
 from opora.indicators import fmt_num
-from opora.risk_factors import risk_flags
-from opora.trends import groups_for, school_dynamics
 from portal.audit.services import record, snapshot
+from portal.lib import stale
+from portal.monitoring import records
 from portal.monitoring.models import (
     Indicator,
     IndicatorSet,
@@ -32,7 +29,7 @@ from portal.monitoring.models import (
     SchoolSubmission,
     TargetSchool,
 )
-from portal.monitoring.values import InvalidValue, Slot, clean, is_empty
+from portal.monitoring.values import STATUS3_DEFAULT, InvalidValue, Slot, clean, is_empty
 from portal.schools.models import Municipality, School
 
 logger = logging.getLogger(__name__)
@@ -57,152 +54,34 @@ class ValidationFailed(MonitoringError):
 # --------------------------------------------------------------------------------------------- catalogue
 
 
-def _indicator_fields(ind: catalogue.Indicator, position: int) -> dict[str, Any]:
-    targets = [
-        {
-            "subitem": sub,
-            "year": year,
-            "op": t.op,
-            "value": t.value,
-            "unit": t.unit,
-            "source": t.source,
-            "note": t.note,
-        }
-        for (sub, year), t in sorted(ind.all_targets().items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))
-    ]
-    return {
-        "position": position,
-        "source_number": ind.source_number or "",
-        "block": ind.block or "",
-        "direction": ind.direction,
-        "municipal_wording": ind.municipal_wording or "",
-        "municipal_type": ind.municipal_type or "",
-        "municipal_indicator_text": ind.municipal_indicator_text or "",
-        "school_wording": ind.school_wording or "",
-        "school_type": ind.school_type or "",
-        "school_indicator_text": ind.school_indicator_text or "",
-        "derivation": ind.derivation or "",
-        "target_group": ind.target_group or "",
-        "bucket_scheme": ind.bucket_scheme or "",
-        "school_bucket_scheme": ind.school_bucket_scheme or "",
-        "status_labels": dict(ind.status_labels),
-        "subitems": [
-            {
-                "code": s.code,
-                "label": s.label,
-                "levels": list(s.levels),
-                "municipal_wording": s.municipal_wording,
-                "school_wording": s.school_wording,
-                "note": s.note,
-            }
-            for s in ind.subitems
-        ],
-        "targets": targets,
-        "source_lines": list(ind.source_lines),
-        "note": ind.note or "",
-    }
-
-
 def sync_indicator_set(loaded: catalogue.IndicatorSet, yaml_text: str, *, by: Any) -> IndicatorSet:
-    """Create or update the set and its indicators from a validated catalogue; idempotent.
+    """Create or update the set and its indicators (``portal.monitoring.catalogue``)."""
+    from portal.monitoring import catalogue as sync
 
-    An indicator missing from the new file is deleted only if nothing was entered for it; otherwise the load is
-    refused, so values are never orphaned silently.
-    """
-    with transaction.atomic():
-        obj = IndicatorSet.objects.select_for_update().filter(code=loaded.code).first()
-        fields = {
-            "title": loaded.title,
-            "source": loaded.source,
-            "source_file": loaded.source_file or "",
-            "buckets": {
-                name: {
-                    "label": s.label,
-                    "buckets": [
-                        {"code": b.code, "label": b.label, "lower": b.lower, "upper": b.upper}
-                        for b in s.buckets
-                    ],
-                }
-                for name, s in loaded.buckets.items()
-            },
-            "blocks": [
-                {"code": b.code, "source_number": b.source_number, "title": b.title, "direction": b.direction}
-                for b in loaded.blocks.values()
-            ],
-            "yaml_text": yaml_text,
-            "sha256": hashlib.sha256(yaml_text.encode("utf-8")).hexdigest(),
-        }
-        created = obj is None
-        if obj is None:
-            obj = IndicatorSet.objects.create(code=loaded.code, **fields)
-            record(
-                obj, "monitoring.indicator_set.created", by=by, after={"code": obj.code, "sha256": obj.sha256}
-            )
-        elif obj.sha256 == fields["sha256"] and obj.indicators.count() == len(loaded.indicators):
-            return obj
-        else:
-            before = {"sha256": obj.sha256}
-            for name, value in fields.items():
-                setattr(obj, name, value)
-            obj.save()
-        existing = {i.code: i for i in obj.indicators.all()}
-        wanted = [ind.id for ind in loaded.indicators]
-        stale = [code for code in existing if code not in wanted]
-        used = set(
-            IndicatorValue.objects.filter(
-                indicator__indicator_set=obj, indicator__code__in=stale
-            ).values_list("indicator__code", flat=True)
-        )
-        if used:
-            raise MonitoringError(
-                f"Набор «{obj.code}»: в новом файле нет показателей {', '.join(sorted(used))}, "
-                "но по ним уже введены значения. Загрузка отменена."
-            )
-        Indicator.objects.filter(indicator_set=obj, code__in=stale).delete()
-        for position, ind in enumerate(loaded.indicators, start=1):
-            values = _indicator_fields(ind, position)
-            if ind.id in existing:
-                row = existing[ind.id]
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.save()
-            else:
-                Indicator.objects.create(indicator_set=obj, code=ind.id, **values)
-        if not created:
-            record(
-                obj,
-                "monitoring.indicator_set.changed",
-                by=by,
-                before=before,
-                after={"sha256": obj.sha256, "indicators": len(wanted), "removed": stale},
-            )
-    return obj
+    try:
+        return sync.sync_indicator_set(loaded, yaml_text, by=by)
+    except sync.CatalogueRefused as exc:
+        raise MonitoringError(str(exc)) from exc
 
 
 def load_indicator_set_text(yaml_text: str, *, by: Any, name: str = "загруженный файл") -> IndicatorSet:
-    """Validate a catalogue YAML (as text) with the core's loader and sync it; ``CatalogueError`` if invalid."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(name).name or "set.yaml")
-        path.write_text(yaml_text, encoding="utf-8")
-        try:
-            loaded = catalogue.load_set(path)
-        except catalogue.CatalogueError as exc:
-            raise MonitoringError(str(exc).replace(str(path), name)) from exc
-    return sync_indicator_set(loaded, yaml_text, by=by)
+    """Validate a catalogue YAML (as text) with the core's loader and sync it; a Russian error if invalid."""
+    from portal.monitoring import catalogue as sync
+
+    try:
+        return sync.load_indicator_set_text(yaml_text, by=by, name=name)
+    except sync.CatalogueRefused as exc:
+        raise MonitoringError(str(exc)) from exc
 
 
 def sync_builtin_sets(*, by: Any) -> list[IndicatorSet]:
     """Load the catalogues shipped with the core (``opora/data/indicators``)."""
-    out = []
-    for code, filename in catalogue.BUILTIN_FILES.items():
-        text = (Path(catalogue.__file__).resolve().parent / "data" / "indicators" / filename).read_text(
-            "utf-8"
-        )
-        obj = load_indicator_set_text(text, by=by, name=filename)
-        if obj.code != code:  # pragma: no cover - builtin_sets() checks the same
-            raise MonitoringError(f"{filename}: ожидается код набора {code!r}")
-        out.append(obj)
-    return out
+    from portal.monitoring import catalogue as sync
+
+    try:
+        return sync.sync_builtin_sets(by=by)
+    except sync.CatalogueRefused as exc:
+        raise MonitoringError(str(exc)) from exc
 
 
 # --------------------------------------------------------------------------------------------- periods
@@ -316,15 +195,22 @@ def targets_from_identification(period: MonitoringPeriod, *, by: Any) -> int:
 
 
 def set_target_schools(
-    period: MonitoringPeriod, *, shnor: Iterable[int], at_risk: Iterable[int], by: Any
+    period: MonitoringPeriod,
+    *,
+    shnor: Iterable[int],
+    at_risk: Iterable[int],
+    by: Any,
+    expected: str | None = None,
 ) -> None:
-    """The coordinator's own target list (replaces the one from identification)."""
+    """The coordinator's own target list (replaces the one from identification); a stale form is refused."""
     check_open(period)
     shnor_ids, risk_ids = set(shnor), set(at_risk)
     valid = set(School.objects.filter(municipality=period.municipality).values_list("pk", flat=True))
     if not (shnor_ids | risk_ids) <= valid:
         raise MonitoringError("В списке есть школы другого муниципалитета.")
     with transaction.atomic():
+        locked = MonitoringPeriod.objects.select_for_update().get(pk=period.pk)
+        stale.check(expected, targets_state(locked), lambda key: key.partition("|")[2])
         before = sorted(period.target_schools.values_list("school_id", "is_shnor", "is_at_risk"))
         period.target_schools.all().delete()
         TargetSchool.objects.bulk_create(
@@ -353,14 +239,88 @@ def set_target_schools(
         )
 
 
+@dataclass(frozen=True)
+class CloseImpact:
+    """What closing a period does: forms not counted, forms not reviewed, answers written from the records."""
+
+    drafts: list[str]
+    unreviewed: list[str]
+    answers: int
+    contradictions: int
+
+    @property
+    def lines(self) -> list[Any]:
+        from opora.plural import count
+
+        out: list[Any] = [
+            "Значения периода зафиксируются: изменить их можно будет, только открыв период снова (с причиной в "
+            "журнале)."
+        ]
+        if self.answers:
+            out.append(
+                f"Ответы, которые выводятся из записей системы, будут записаны такими, как сейчас: "
+                f"{count(self.answers, 'значение', 'значения', 'значений')}; дальнейшие изменения записей "
+                "на закрытый период не повлияют."
+            )
+        if self.drafts:
+            out.append(
+                {
+                    "text": f"Не отправлены и не войдут в муниципальные значения — {count(len(self.drafts), 'анкета', 'анкеты', 'анкет')}:",
+                    "items": self.drafts,
+                }
+            )
+        if self.unreviewed:
+            out.append(
+                {
+                    "text": f"Отправлены, но не проверены — {count(len(self.unreviewed), 'анкета', 'анкеты', 'анкет')} (войдут как есть):",
+                    "items": self.unreviewed,
+                }
+            )
+        return out
+
+    @property
+    def warnings(self) -> list[str]:
+        out = []
+        if self.drafts:
+            out.append("Часть школ не отправила анкеты: их введённые значения в расчёт не войдут.")
+        if self.contradictions:
+            out.append(
+                f"Расхождений введённых ответов с записями системы: {self.contradictions}. В расчёт идут записи; "
+                "введённые ответы будут заменены (старые значения останутся в журнале)."
+            )
+        return out
+
+
+def close_impact(period: MonitoringPeriod) -> CloseImpact:
+    """What closing the period would do (the confirmation page lists it)."""
+    from portal.monitoring.derive import load
+
+    subs = list(
+        period.submissions.select_related("school").order_by("school__sort_key", "school__short_name")
+    )
+    data = load(period)
+    return CloseImpact(
+        [
+            f"{s.school.short_name} — {s.get_status_display().lower()}"
+            for s in subs
+            if s.status in (SchoolSubmission.Status.DRAFT, SchoolSubmission.Status.RETURNED)
+        ],
+        [s.school.short_name for s in subs if s.status == SchoolSubmission.Status.SUBMITTED],
+        len(data.answers),
+        len(data.contradictions),
+    )
+
+
 def close_period(period: MonitoringPeriod, *, by: Any) -> MonitoringPeriod:
-    """Lock the period; municipal values are frozen as they are now (the dashboard's trend reads them)."""
+    """Lock the period: the answers the records decide are written down (typed ones they replace go to the audit
+    log), and municipal values are frozen as they are now (the dashboard's trend reads them)."""
     from portal.monitoring.derive import freeze
 
     with transaction.atomic():
         locked = MonitoringPeriod.objects.select_for_update().get(pk=period.pk)
         check_open(locked)
         before = snapshot(locked)
+        records.materialize(locked, records.answers(locked), by=by)
         locked.frozen = freeze(locked)
         locked.status = MonitoringPeriod.Status.CLOSED
         locked.closed_at = timezone.now()
@@ -445,11 +405,14 @@ def save_school_values(
     staff_total: int | None = None,
     students_total: int | None = None,
     origin: str = IndicatorValue.Origin.FORM,
+    expected: str | None = None,
 ) -> int:
     """Validate every slot of the school's form, then save all or nothing; return the number of changes.
 
     ``raw`` maps ``Slot.key`` to an unvalidated payload. A «да» that needs a document without a link, a share
-    larger than the school's total and similar problems are all reported at once (``ValidationFailed``).
+    larger than the school's total, a slot whose answer the records decide and similar problems are all reported
+    at once (``ValidationFailed``). ``expected`` is the form's snapshot (``portal.lib.stale``): when someone else
+    saved this form since it was loaded, ``stale.StaleEdit`` lists the changes and nothing is written.
     """
     with transaction.atomic():
         locked = (
@@ -463,11 +426,20 @@ def save_school_values(
                 f"Анкета школы «{locked.school}» {locked.get_status_display().lower()}: изменить её можно "
                 "после возврата на доработку."
             )
+        stale.check(expected, school_form_state(locked), form_labels(locked.period))
         totals = {"staff_total": staff_total, "students_total": students_total}
         errors, cleaned = [], {}
+        found = records.answers(locked.period, school_ids=[locked.school_id])
         for slot in slots:
             if slot.level != "school":
                 raise MonitoringError(f"{slot.ref}: муниципальный показатель в анкете школы")
+            answer = found.get((slot.indicator.pk, slot.subitem, locked.school_id))
+            if answer is not None and raw.get(slot.key):
+                errors.append(
+                    f"Показатель {slot.ref}: ответ выводится из записей системы ({answer.sources}: "
+                    f"{answer.shown}) — вводить его не нужно."
+                )
+                continue
             try:
                 cleaned[slot.key] = clean(
                     slot, raw.get(slot.key, {}), denominator=totals.get(slot.denominator_field or "")
@@ -488,9 +460,16 @@ def save_school_values(
             for v in IndicatorValue.objects.filter(period=locked.period, school=locked.school)
         }
         for slot in slots:
-            changes += _apply(
-                locked.period, locked.school, slot, cleaned[slot.key], by=by, origin=origin, existing=existing
-            )
+            if slot.key in cleaned:
+                changes += _apply(
+                    locked.period,
+                    locked.school,
+                    slot,
+                    cleaned[slot.key],
+                    by=by,
+                    origin=origin,
+                    existing=existing,
+                )
         if changes:
             touch(locked.period_id)
     return changes
@@ -553,18 +532,37 @@ def _transition(
 
 
 def save_municipal_values(
-    period: MonitoringPeriod, raw: Mapping[str, dict[str, Any]], slots: list[Slot], *, by: Any
+    period: MonitoringPeriod,
+    raw: Mapping[str, dict[str, Any]],
+    slots: list[Slot],
+    *,
+    by: Any,
+    expected: str | None = None,
 ) -> int:
-    """The coordinator's values of municipal-only (``manual``) indicators; all or nothing."""
+    """The coordinator's values of municipal-only (``manual``) indicators; all or nothing.
+
+    A value the records decide (the registry for 1.1, 1.2, 2.1, 6.1; the public page for 4.1) is refused;
+    ``expected`` guards against a stale form (``portal.lib.stale``).
+    """
     with transaction.atomic():
         locked = MonitoringPeriod.objects.select_for_update().get(pk=period.pk)
         check_open(locked)
+        stale.check(expected, municipal_form_state(locked), form_labels(locked))
         errors, cleaned = [], {}
+        found = records.answers(locked, [s.indicator for s in slots], {})
         for slot in slots:
             if slot.level != "municipal" or slot.indicator.derivation not in ("", "manual"):
                 raise MonitoringError(
                     f"Показатель {slot.ref} рассчитывается из школьных значений: вводить его нельзя."
                 )
+            answer = found.get((slot.indicator.pk, slot.subitem, None))
+            if answer is not None:
+                if raw.get(slot.key):
+                    errors.append(
+                        f"Показатель {slot.ref}: ответ выводится из записей системы ({answer.sources}: "
+                        f"{answer.shown}) — вводить его не нужно."
+                    )
+                continue
             try:
                 cleaned[slot.key] = clean(slot, raw.get(slot.key, {}))
             except InvalidValue as exc:
@@ -585,131 +583,101 @@ def save_municipal_values(
                 existing=existing,
             )
             for slot in slots
+            if slot.key in cleaned
         )
         if changes:
             touch(locked.pk)
         return changes
 
 
-# --------------------------------------------------------------------------------------------- dynamics
+# --------------------------------------------------------------------------------------------- stale forms
+
+_TYPED = ("form", "excel", "demo")
 
 
-def results_frame(municipality: Municipality, years: Iterable[int]) -> pl.DataFrame:
-    """Stored results of the municipality's schools for ``years``, in the core's column names."""
-    from portal.results.models import AssessmentResult
+def value_text(v: IndicatorValue) -> str:
+    """A stored value as a user reads it in the list of changes: «да; ссылки: https://…; комментарий: …»."""
+    parts = []
+    if v.bool_value is not None:
+        parts.append("да" if v.bool_value else "нет")
+    if v.numerator is not None:
+        parts.append(f"{fmt_num(v.numerator, 0)} чел.")
+    elif v.number is not None:
+        parts.append(fmt_num(v.number))
+    if v.status3:
+        parts.append((dict(v.indicator.status_labels) or STATUS3_DEFAULT).get(v.status3, v.status3))
+    if v.links:
+        parts.append("ссылки: " + ", ".join(v.links))
+    if v.text:
+        parts.append(f"комментарий: {v.text}")
+    return "; ".join(parts)
 
-    cols = [
-        "school_id",
-        "procedure",
-        "subject",
-        "grade",
-        "year",
-        "n",
-        "n_2",
-        "n_insufficient",
-        "n_reduced",
-        "mean_pct",
-    ]
-    rows = list(
-        AssessmentResult.objects.filter(school__municipality=municipality, year__in=list(years)).values_list(
-            *cols
-        )
-    )
-    schema = {
-        "school_id": pl.Int64,
-        "procedure": pl.String,
-        "subject": pl.String,
-        "grade": pl.Int64,
-        "year": pl.Int64,
-        "n": pl.Int64,
-        "n_2": pl.Int64,
-        "n_insufficient": pl.Int64,
-        "n_reduced": pl.Int64,
-        "mean_pct": pl.Float64,
+
+def school_form_state(submission: SchoolSubmission) -> dict[str, str]:
+    """What a school's form shows that people type (values and totals): the stale-save guard compares it."""
+    state = {
+        "totals|staff_total": str(submission.staff_total or ""),
+        "totals|students_total": str(submission.students_total or ""),
     }
-    return pl.DataFrame(rows, schema=schema, orient="row").with_columns(pl.col("school_id").cast(pl.String))
+    for v in IndicatorValue.objects.filter(
+        period_id=submission.period_id, school_id=submission.school_id, origin__in=_TYPED
+    ).select_related("indicator"):
+        state[f"{v.indicator.code}|{v.subitem}"] = value_text(v)
+    return state
+
+
+def municipal_form_state(period: MonitoringPeriod) -> dict[str, str]:
+    """The coordinator's typed municipal values (the stale-save guard of the municipal form)."""
+    return {
+        f"{v.indicator.code}|{v.subitem}": value_text(v)
+        for v in IndicatorValue.objects.filter(
+            period=period, school__isnull=True, origin__in=_TYPED
+        ).select_related("indicator")
+    }
+
+
+def form_labels(period: MonitoringPeriod) -> Any:
+    """Russian names of the keys of a form's state: «Показатель 3.8 (Супервизия)», «Численность обучающихся»."""
+    indicators = {i.code: i for i in Indicator.objects.filter(indicator_set_id=period.indicator_set_id)}
+    totals = {
+        "totals|staff_total": "Численность педагогических и руководящих работников",
+        "totals|students_total": "Численность обучающихся",
+    }
+
+    def label(key: str) -> str:
+        if key in totals:
+            return totals[key]
+        code, _, sub = key.partition("|")
+        ind = indicators.get(code)
+        sub_label = ind.subitem_label(sub) if ind is not None and sub else sub
+        return f"Показатель {code}" + (f" ({sub_label})" if sub_label else "")
+
+    return label
+
+
+def targets_state(period: MonitoringPeriod) -> dict[str, str]:
+    """The period's target schools as the targets page shows them (the stale-save guard of that page)."""
+    state = {}
+    for school_id, name, shnor, risk in period.target_schools.values_list(
+        "school_id", "school__short_name", "is_shnor", "is_at_risk"
+    ):
+        kinds = [label for flag, label in ((shnor, "ШНОР"), (risk, "зона риска")) if flag]
+        state[f"{school_id}|{name}"] = ", ".join(kinds)
+    return state
+
+
+# --------------------------------------------------------------------------------------------- computed
+
+
+def results_frame(municipality: Municipality, years: Iterable[int]) -> Any:
+    """Stored results of the municipality's schools for ``years`` (``portal.monitoring.computed``)."""
+    from portal.monitoring.computed import results_frame as frame
+
+    return frame(municipality, years)
 
 
 def refresh_computed(period: MonitoringPeriod, *, by: Any) -> int:
-    """Compute the school values no one types, from stored data; return the rows written.
+    """Compute the school values no one types — dynamics and 2.2 risk flags (``portal.monitoring.computed``)."""
+    from portal.monitoring.computed import refresh_computed as run
 
-    * positive dynamics (7.1–7.6 …) from the stored assessment results (``opora.trends``, methodology M1);
-    * the risk-factor flags of 2.2 from the schools' risk data (``opora.risk_factors`` with the municipality's
-      identification thresholds; the latest data of a year ≤ the period's year; methodology M3).
-
-    A school's form shows these values read-only with the rule applied; the previous computed values are replaced.
-    """
-    check_open(period)
-    rows = _dynamics_rows(period) + _risk_factor_rows(period)
-    with transaction.atomic():
-        deleted, _ = IndicatorValue.objects.filter(
-            period=period, origin=IndicatorValue.Origin.RESULTS
-        ).delete()
-        IndicatorValue.objects.bulk_create(rows)
-        touch(period.pk)
-        record(
-            period,
-            "monitoring.period.computed_refreshed",
-            by=by,
-            data={"rows": len(rows), "replaced": deleted},
-        )
-    return len(rows)
-
-
-def _dynamics_rows(period: MonitoringPeriod) -> list[IndicatorValue]:
-    groups = groups_for(period.indicator_set.code)
-    if not groups:
-        return []
-    frame = school_dynamics(
-        results_frame(period.municipality, [period.year - 1, period.year]),
-        year=period.year,
-        set_code=period.indicator_set.code,
-    )
-    indicators = {i.code: i for i in period.indicator_set.indicators.filter(code__in={g[0] for g in groups})}
-    return [
-        IndicatorValue(
-            period=period,
-            school_id=int(r["school_id"]),
-            indicator=indicators[r["indicator_id"]],
-            subitem=r["subitem"] or "",
-            bool_value=r["positive"],
-            number=r["change"],
-            text=r["rule_ru"],
-            origin=IndicatorValue.Origin.RESULTS,
-        )
-        for r in frame.iter_rows(named=True)
-        if r["indicator_id"] in indicators
-    ]
-
-
-def _risk_factor_rows(period: MonitoringPeriod) -> list[IndicatorValue]:
-    from portal.identification.services import config_for, municipal_frames
-
-    indicators = list(period.indicator_set.indicators.filter(derivation="share_of_schools_with_risk_factor"))
-    if not indicators:
-        return []
-    _results, _context, risk = municipal_frames(period.municipality)
-    flags = risk_flags(risk, config_for(period.municipality).categories, year=period.year)
-    schools = dict(School.objects.filter(municipality=period.municipality).values_list("code", "pk"))
-    out = []
-    for indicator in indicators:
-        wanted = set(indicator.municipal_slots)
-        for code, school_flags in flags.items():
-            for f in school_flags:
-                if f.code not in wanted or f.flag is None or code not in schools:
-                    continue
-                shown = "да" if f.value is True else "нет" if f.value is False else fmt_num(float(f.value))
-                verdict = "фактор выявлен" if f.flag else "фактор не выявлен"
-                out.append(
-                    IndicatorValue(
-                        period=period,
-                        school_id=schools[code],
-                        indicator=indicator,
-                        subitem=f.code,
-                        bool_value=f.flag,
-                        number=None if isinstance(f.value, bool) else f.value,
-                        text=f"{f.label}: {shown} (порог: {f.threshold_text}) — {verdict}.",
-                        origin=IndicatorValue.Origin.RESULTS,
-                    )
-                )
-    return out
+    return run(period, by=by)

@@ -1,4 +1,7 @@
-"""Monitoring pages: periods, dashboard, school card and form, municipal form, submissions, Excel."""
+"""Monitoring pages: periods, dashboard, «как получено», municipal form, submissions, closing, Excel.
+
+A school's card and form are in ``school_views``; target schools and targets in ``target_views``.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from portal.accounts.permissions import has_perm
+from portal.lib import stale
 from portal.lib.access import get_for
 from portal.monitoring import derive, excel, services
-from portal.monitoring.forms import OpenPeriodForm, ReviewForm, TotalsForm, UploadForm, ValuesForm
+from portal.monitoring.forms import OpenPeriodForm, ReviewForm, UploadForm, ValuesForm
 from portal.monitoring.models import DIRECTIONS, IndicatorValue, MonitoringPeriod, SchoolSubmission
 from portal.monitoring.values import Slot, municipal_manual_slots
-from portal.schools.models import Municipality, School
+from portal.schools.models import Municipality
 
 
 def _period(request: HttpRequest, pk: int, perm: str = "monitoring.view") -> MonitoringPeriod:
@@ -28,13 +32,6 @@ def _period(request: HttpRequest, pk: int, perm: str = "monitoring.view") -> Mon
     if not has_perm(request.user, perm, period.municipality):
         raise Http404("Нет доступа или объект не найден.")
     return period
-
-
-def _school_in(request: HttpRequest, period: MonitoringPeriod, school_pk: int, perm: str) -> School:
-    school = get_for(request, School, perm, pk=school_pk)
-    if school.municipality_id != period.municipality_id:
-        raise Http404("Школа не относится к муниципалитету периода.")
-    return school
 
 
 def _download(content: bytes, filename: str) -> HttpResponse:
@@ -122,6 +119,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "submission_counts": [(SchoolSubmission.Status(k).label, v) for k, v in summary.submissions.items()],
         "targets": summary.targets,
         "school_count": summary.schools,
+        "contradictions": summary.contradictions,
         "can_edit": has_perm(request.user, "monitoring.edit", period.municipality),
         "can_close": period.is_open and can_lock,
         "can_reopen": not period.is_open and can_lock,
@@ -149,190 +147,30 @@ def explain(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         raise Http404("Нет такого показателя.")
     row = derive.derive_row(data, indicator, subitem, category if category in derive.CATEGORIES else "")
     template = "monitoring/_sources.html" if request.headers.get("HX-Request") else "monitoring/explain.html"
-    return render(request, template, {"period": period, "row": row})
+    context = {"period": period, "row": row, "chain": _chain(data, row)}
+    return render(request, template, context)
 
 
-def _school_rows(period: MonitoringPeriod, school: School) -> list[dict[str, Any]]:
-    data = derive.load(period)
-    detail = derive.school_detail(period, school.pk)
-    out = []
-    for ind in data.indicators:
-        if school.pk not in derive.target_ids(data, ind):
-            continue
-        for sub in ind.school_slots:
-            if sub in School.LEVELS and sub not in school.education_levels:
-                continue  # levels by school kind: no ООП СОО row for an ООШ
-            slot = Slot(ind, sub, "school")
-            v = detail.get((ind.pk, sub))
-            out.append({"slot": slot, "value": v, "shown": _shown(slot, v)})
+def _chain(data: derive.PeriodData, row: derive.Row) -> dict[str, dict[str, Any]]:
+    """Per school (core key): how its value was obtained — the records' answer with the documents, or the staff
+    records behind it — so that «как получено» goes down to the record."""
+    out: dict[str, dict[str, Any]] = {}
+    slots = [row.subitem] if row.subitem in row.indicator.school_slots else row.indicator.school_slots
+    for sub in slots:
+        column = data.school_values.get((row.indicator.pk, sub), {})
+        for school_id, v in column.items():
+            entry = out.setdefault(str(school_id), {"answers": [], "origin": v[6], "records_url": ""})
+            answer = data.answers.get((row.indicator.pk, sub, school_id))
+            if answer is not None:
+                entry["answers"].append(answer)
+            elif v[6] == IndicatorValue.Origin.RECORDS:
+                entry["records_url"] = (
+                    reverse("staff:school_indicator", args=[school_id, row.indicator.code])
+                    + f"?subitem={sub}"
+                )
+            elif v[6] == IndicatorValue.Origin.RESULTS:
+                entry["origin"] = "results"
     return out
-
-
-def _shown(slot: Slot, v: derive.Stored | None) -> str:
-    from opora.indicators import fmt_num, fmt_pct
-
-    if v is None:
-        return "нет данных"
-    if v.bool_value is not None:
-        return "да" if v.bool_value else "нет"
-    if v.origin == IndicatorValue.Origin.RESULTS:
-        return "нет данных"
-    if slot.kind == "people":
-        return (
-            f"{fmt_num(v.numerator, 0)} чел. ({fmt_pct(v.number)})"
-            if v.number is not None
-            else (f"{fmt_num(v.numerator, 0)} чел.")
-        )
-    if slot.kind == "pct" and v.number is not None:
-        return fmt_pct(v.number)
-    if slot.kind == "count" and v.number is not None:
-        return fmt_num(v.number, 0)
-    if v.status3:
-        return slot.status_labels().get(v.status3, v.status3)
-    return v.text or "нет данных"
-
-
-@login_required
-def school_card(request: HttpRequest, pk: int, school_pk: int) -> HttpResponse:
-    """One school's indicators in the period, with the state of its form."""
-    period = get_object_or_404(
-        MonitoringPeriod.objects.select_related("municipality", "indicator_set"), pk=pk
-    )
-    school = _school_in(request, period, school_pk, "monitoring.view")
-    submission = get_object_or_404(SchoolSubmission, period=period, school=school)
-    context = {
-        "period": period,
-        "school": school,
-        "submission": submission,
-        "rows": _school_rows(period, school),
-        "can_fill": period.is_open
-        and submission.editable
-        and has_perm(request.user, "monitoring.fill", school),
-        "can_review": period.is_open and has_perm(request.user, "monitoring.edit", period.municipality),
-        "can_view_municipality": has_perm(request.user, "monitoring.view", period.municipality),
-    }
-    return render(request, "monitoring/school_card.html", context)
-
-
-def _form_parts(
-    period: MonitoringPeriod, school: School, submission: SchoolSubmission, post: Any = None
-) -> tuple[ValuesForm, TotalsForm, list[Slot]]:
-    data = derive.load(period)
-    detail = derive.school_detail(period, school.pk)
-    slots = excel.slots_for_school(period, data.indicators, school.pk, data)
-    initial = {
-        f"{ind.code}|{sub}": {
-            "bool_value": v.bool_value,
-            "number": v.number,
-            "numerator": v.numerator,
-            "status3": v.status3,
-            "text": v.text,
-            "links": v.links,
-        }
-        for ind in data.indicators
-        for sub in ind.school_slots
-        if (v := detail.get((ind.pk, sub))) is not None
-    }
-    totals = TotalsForm(
-        post,
-        initial={"staff_total": submission.staff_total, "students_total": submission.students_total},
-        prefix="totals",
-    )
-    denominators: dict[str, int | None] = {}
-    if post is not None and totals.is_valid():
-        denominators = {k: totals.cleaned_data[k] for k in ("staff_total", "students_total")}
-    form = ValuesForm(slots, post, initial_values=initial, denominators=denominators)
-    return form, totals, slots
-
-
-@login_required
-def school_form(request: HttpRequest, pk: int, school_pk: int) -> HttpResponse:
-    """The school's form generated from the catalogue: a fieldset per direction; save, or save and submit."""
-    period = get_object_or_404(
-        MonitoringPeriod.objects.select_related("municipality", "indicator_set"), pk=pk
-    )
-    school = _school_in(request, period, school_pk, "monitoring.fill")
-    submission = get_object_or_404(SchoolSubmission, period=period, school=school)
-    card = reverse("monitoring:school", args=[period.pk, school.pk])
-    if not period.is_open or not submission.editable:
-        messages.warning(
-            request,
-            f"Период {period.year} г. закрыт: анкета доступна только для просмотра."
-            if not period.is_open
-            else f"Анкета {submission.get_status_display().lower()}: "
-            "изменить её можно после возврата на доработку.",
-        )
-        return redirect(card)
-    post = request.POST if request.method == "POST" else None
-    form, totals, slots = _form_parts(period, school, submission, post)
-    if post is not None and totals.is_valid() and form.is_valid():
-        try:
-            services.save_school_values(
-                submission,
-                form.raws(),
-                slots,
-                by=request.user,
-                staff_total=totals.cleaned_data["staff_total"],
-                students_total=totals.cleaned_data["students_total"],
-            )
-            if "submit" in request.POST:
-                services.submit(submission, by=request.user)
-                messages.success(request, "Анкета отправлена координатору на проверку.")
-            else:
-                messages.success(request, "Черновик анкеты сохранён.")
-            return redirect(card)
-        except services.ValidationFailed as exc:
-            for e in exc.errors:
-                form.add_error(None, e)
-        except services.MonitoringError as exc:
-            form.add_error(None, str(exc))
-    groups = form.groups()
-    fieldsets = []
-    for number, label in DIRECTIONS.items():
-        items = [g for g in groups if g.indicator.direction == number]
-        if items:
-            fieldsets.append({"number": number, "label": label, "groups": items})
-    context = {
-        "period": period,
-        "school": school,
-        "submission": submission,
-        "form": form,
-        "totals": totals,
-        "fieldsets": fieldsets,
-        "computed": _computed_rows(period, school),
-    }
-    return render(request, "monitoring/school_form.html", context)
-
-
-def _computed_rows(period: MonitoringPeriod, school: School) -> list[dict[str, Any]]:
-    """The school's values no one types: dynamics and teacher records on its slots, risk-factor flags (2.2)."""
-    rows = [
-        r
-        for r in _school_rows(period, school)
-        if r["value"] is not None and r["value"].origin in ("results", "records")
-    ]
-    detail = derive.school_detail(period, school.pk)
-    for ind in period.indicator_set.indicators.filter(derivation="share_of_schools_with_risk_factor"):
-        for sub in ind.municipal_slots:
-            v = detail.get((ind.pk, sub))
-            if v is not None:
-                slot = Slot(ind, sub, "municipal")
-                rows.append({"slot": slot, "value": v, "shown": "фактор выявлен" if v.bool_value else "нет"})
-    return rows
-
-
-@login_required
-@require_POST
-def submit(request: HttpRequest, pk: int, school_pk: int) -> HttpResponse:
-    period = get_object_or_404(MonitoringPeriod, pk=pk)
-    school = _school_in(request, period, school_pk, "monitoring.fill")
-    submission = get_object_or_404(SchoolSubmission, period=period, school=school)
-    try:
-        services.submit(submission, by=request.user)
-        messages.success(request, "Анкета отправлена координатору на проверку.")
-    except services.MonitoringError as exc:
-        messages.error(request, str(exc))
-    return redirect("monitoring:school", period.pk, school.pk)
 
 
 @login_required
@@ -341,7 +179,14 @@ def submissions(request: HttpRequest, pk: int) -> HttpResponse:
     period = _period(request, pk, "monitoring.view")
     items = period.submissions.select_related("school").order_by("school__sort_key", "school__short_name")
     targets = {t.school_id: t for t in period.target_schools.all()}
-    rows = [{"submission": s, "target": targets.get(s.school_id)} for s in items]
+    data = derive.load(period)
+    disagree: dict[int | None, list[Any]] = {}
+    for c in data.contradictions:
+        disagree.setdefault(c.school_id, []).append(c)
+    rows = [
+        {"submission": s, "target": targets.get(s.school_id), "contradictions": disagree.get(s.school_id, [])}
+        for s in items
+    ]
     can_review = period.is_open and has_perm(request.user, "monitoring.edit", period.municipality)
     context = {"period": period, "rows": rows, "form": ReviewForm(), "can_review": can_review}
     return render(request, "monitoring/submissions.html", context)
@@ -375,7 +220,13 @@ def municipal_form(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(request, f"Период {period.year} г. закрыт: значения не меняются.")
         return redirect(period)
     data = derive.load(period)
-    slots = municipal_manual_slots(data.indicators)
+    derived = {
+        (ind.pk, sub): data.answers[(ind.pk, sub, None)]
+        for ind in data.indicators
+        for sub in ind.municipal_slots
+        if (ind.pk, sub, None) in data.answers
+    }
+    slots = [s for s in municipal_manual_slots(data.indicators) if (s.indicator.pk, s.subitem) not in derived]
     initial = {
         f"{ind.code}|{sub}": {
             "bool_value": v.bool_value,
@@ -389,11 +240,16 @@ def municipal_form(request: HttpRequest, pk: int) -> HttpResponse:
         if (v := data.municipal.get((ind.pk, sub))) is not None
     }
     form = ValuesForm(slots, request.POST or None, initial_values=initial)
+    refused: stale.StaleEdit | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            n = services.save_municipal_values(period, form.raws(), slots, by=request.user)
+            n = services.save_municipal_values(
+                period, form.raws(), slots, by=request.user, expected=stale.expected(request.POST)
+            )
             messages.success(request, f"Муниципальные значения сохранены (изменений: {n}).")
             return redirect(period)
+        except stale.StaleEdit as exc:
+            refused = exc
         except services.ValidationFailed as exc:
             for e in exc.errors:
                 form.add_error(None, e)
@@ -404,57 +260,54 @@ def municipal_form(request: HttpRequest, pk: int) -> HttpResponse:
         {"number": n, "label": label, "groups": [g for g in groups if g.indicator.direction == n]}
         for n, label in DIRECTIONS.items()
     ]
-    return render(
-        request,
-        "monitoring/municipal_form.html",
-        {"period": period, "form": form, "fieldsets": [f for f in fieldsets if f["groups"]]},
-    )
+    token = stale.expected(request.POST) if request.method == "POST" and refused is None else None
+    context = {
+        "period": period,
+        "form": form,
+        "fieldsets": [f for f in fieldsets if f["groups"]],
+        "derived": [
+            {"slot": Slot(ind, sub, "municipal"), "answer": derived[(ind.pk, sub)]}
+            for ind in data.indicators
+            for sub in ind.municipal_slots
+            if (ind.pk, sub) in derived
+        ],
+        "loaded_state": token or stale.seal(services.municipal_form_state(period)),
+        "stale": refused,
+        "can_documents": has_perm(request.user, "documents.edit", period.municipality),
+    }
+    return render(request, "monitoring/municipal_form.html", context, status=409 if refused else 200)
 
 
 @login_required
-def targets(request: HttpRequest, pk: int) -> HttpResponse:
-    """The period's target schools and where the list came from; the coordinator may set it by hand."""
-    period = _period(request, pk, "monitoring.view")
-    can_edit = period.is_open and has_perm(request.user, "monitoring.edit", period.municipality)
-    if request.method == "POST":
-        if not can_edit:
-            raise Http404("Нет доступа или объект не найден.")
-        try:
-            if request.POST.get("action") == "identification":
-                n = services.targets_from_identification(period, by=request.user)
-                messages.success(request, f"Список целевых школ взят из идентификации: {n}.")
-            else:
-                services.set_target_schools(
-                    period,
-                    shnor=[int(x) for x in request.POST.getlist("shnor")],
-                    at_risk=[int(x) for x in request.POST.getlist("at_risk")],
-                    by=request.user,
-                )
-                messages.success(request, "Список целевых школ сохранён.")
-        except (services.MonitoringError, ValueError) as exc:
-            messages.error(request, str(exc))
-        return redirect("monitoring:targets", period.pk)
-    rows = {t.school_id: t for t in period.target_schools.all()}
-    schools = School.objects.in_municipality(period.municipality)
-    items = [{"school": s, "target": rows.get(s.pk)} for s in schools]
-    return render(
-        request, "monitoring/targets.html", {"period": period, "items": items, "can_edit": can_edit}
-    )
-
-
-@login_required
-@require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
-    """Close and lock the period (coordinator only: monitoring.edit and municipality.edit)."""
+    """Close and lock the period (coordinator only: monitoring.edit and municipality.edit), after a page that
+    lists the impact — forms not sent, forms not reviewed, answers written from the records — and asks to confirm.
+    """
     period = _period(request, pk, "monitoring.edit")
     if not has_perm(request.user, "municipality.edit", period.municipality):
         raise Http404("Нет доступа или объект не найден.")
-    try:
-        services.close_period(period, by=request.user)
-        messages.success(request, f"Период {period.year} г. закрыт; значения зафиксированы.")
-    except services.MonitoringError as exc:
-        messages.error(request, str(exc))
-    return redirect(period)
+    if not period.is_open:
+        messages.info(request, f"Период {period.year} г. уже закрыт.")
+        return redirect(period)
+    if request.method == "POST" and request.POST.get("confirmed") == "1":
+        try:
+            services.close_period(period, by=request.user)
+            messages.success(request, f"Период {period.year} г. закрыт; значения зафиксированы.")
+        except services.MonitoringError as exc:
+            messages.error(request, str(exc))
+        return redirect(period)
+    impact = services.close_impact(period)
+    context = {
+        "title": f"Закрыть период мониторинга {period.year} г.?",
+        "lead": f"{period.municipality}: {period.indicator_set.title[:120]}",
+        "impact": impact.lines,
+        "warnings": impact.warnings,
+        "action": reverse("monitoring:close", args=[period.pk]),
+        "fields": {},
+        "confirm_label": "Закрыть период",
+        "cancel_url": period.get_absolute_url(),
+    }
+    return render(request, "includes/confirm.html", context)
 
 
 @login_required
@@ -513,14 +366,3 @@ def excel_upload(request: HttpRequest, pk: int) -> HttpResponse:
         except services.MonitoringError as exc:
             errors = [str(exc)]
     return render(request, "monitoring/upload.html", {"period": period, "form": form, "errors": errors})
-
-
-@login_required
-def school_entry(request: HttpRequest, school_pk: int) -> HttpResponse:
-    """From a school to its card in the latest period of its municipality (open periods first)."""
-    school = get_for(request, School, "monitoring.view", pk=school_pk)
-    periods = MonitoringPeriod.objects.filter(municipality_id=school.municipality_id).order_by("-year", "pk")
-    period = periods.filter(status=MonitoringPeriod.Status.OPEN).first() or periods.first()
-    if period is None:
-        return render(request, "monitoring/no_period.html", {"school": school})
-    return redirect("monitoring:school", period.pk, school.pk)

@@ -17,12 +17,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from opora.roadmap_tracking import overdue_since
 from opora.safe_export import workbook_bytes
 from portal.identification.models import IdentificationRun, SchoolOutcome
 from portal.lib.collation import russian_key
 from portal.monitoring.models import MonitoringPeriod, SchoolSubmission
-from portal.roadmap.models import RoadmapEntry, Status
 from portal.roadmap.services import today
 from portal.schools.models import Municipality, Region
 
@@ -139,18 +137,20 @@ def comparison(region: Region, *, day: datetime.date | None = None) -> list[Row]
         periods[period_id].forms += n
         if status in SUBMITTED:
             periods[period_id].submitted += n
-    # OVERDUE: roadmap entries (municipal and schools' roadmaps) past a due date, by the rule of
-    # opora.roadmap_tracking; this is the call site to switch when the roadmap unifies its «overdue» definition.
-    day = day or today()
-    for mid, status, due in (
-        RoadmapEntry.objects.filter(item__municipality__region=region, item__is_active=True)
-        .exclude(status=Status.DONE)
-        .values_list("item__municipality_id", "status", "due_dates")
-    ):
-        dates = [datetime.date.fromisoformat(d) for d in due or []]
-        if overdue_since(status, dates, day) is not None:
-            rows[mid].overdue += 1
+    # Overdue roadmap entries: the one rule and default scope of portal.roadmap.overdue (municipal and schools'
+    # roadmaps, every year), the scope shown beside the column (OVERDUE_SCOPE).
+    from portal.roadmap.overdue import counts_by_municipality
+
+    for mid, n in counts_by_municipality(rows, day=day or today()).items():
+        rows[mid].overdue = n
     return list(rows.values())
+
+
+def overdue_scope_text(day: datetime.date | None = None) -> str:
+    """What the «Просрочено пунктов» column counts (the same scope as the municipality page)."""
+    from portal.roadmap.overdue import DEFAULT
+
+    return DEFAULT.describe(day or today())
 
 
 #: Sortable columns: query value → (label, key). None sorts last whatever the direction.

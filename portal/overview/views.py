@@ -76,6 +76,7 @@ def region(request: HttpRequest, pk: int) -> HttpResponse:
         "metrics": [(key, title) for key, (title, _, _) in region_dashboard.CHART_METRICS.items()],
         "chart": region_dashboard.bar_chart_svg(rows, metric) if rows else "",
         "can_run": has_perm(request.user, "region.identification.run", obj),
+        "overdue_scope": region_dashboard.overdue_scope_text(),
     }
     return render(request, "overview/region.html", context)
 

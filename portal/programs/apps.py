@@ -10,4 +10,4 @@ class ProgramsConfig(AppConfig):
         from portal.demo.registry import register
         from portal.programs.demo import load_programs_demo
 
-        register("programs", load_programs_demo, order=50)
+        register("programs", load_programs_demo, order=20)

@@ -10,4 +10,4 @@ class PublicConfig(AppConfig):
         from portal.demo.registry import register
         from portal.public.demo import load_public_demo
 
-        register("public", load_public_demo, order=60)
+        register("public", load_public_demo, order=30)

@@ -1,6 +1,8 @@
 """Demo documents of the public page for «г. Минусинск (демо)»: a few published documents (small real PDFs made
 with ``portal.lib.documents.html_to_pdf``, one link) and one draft. Every text is marked «демо»; re-loading the
-demo keeps the documents (each has a ``demo:…`` key)."""
+demo keeps the documents (each has a ``demo:…`` key). The orders of the program (№ 84, № 41 …) are not here: they
+are entries of the registry «Документы программы» (portal/documents/demo.py) with the requisites the seeds give,
+and the page lists them under «Нормативные документы»; the roadmap PDF lists the seed's own directions."""
 
 from __future__ import annotations
 
@@ -31,22 +33,6 @@ class DemoDocument:
 
 DOCUMENTS = (
     DemoDocument(
-        "demo:order-41",
-        Section.REGULATIONS,
-        "Приказ № 41 от 26.01.2023 (демо)",
-        datetime.date(2023, 1, 26),
-        "Об утверждении перечня школ с низкими результатами обучения и школ в зоне риска, показателей мониторинга "
-        "и дорожной карты программы поддержки.",
-        (
-            "В целях реализации программы поддержки школ с низкими результатами обучения и школ, функционирующих "
-            "в неблагоприятных социальных условиях, ПРИКАЗЫВАЮ:",
-            "1. Утвердить перечень школ — участников программы по результатам идентификации (приложение 1).",
-            "2. Утвердить показатели мониторинга реализации программы (приложение 2).",
-            "3. Утвердить дорожную карту реализации программы на 2023–2025 годы (приложение 3).",
-            "4. Контроль исполнения приказа возложить на муниципального координатора программы.",
-        ),
-    ),
-    DemoDocument(
         "demo:municipal-program",
         Section.PROGRAMS,
         "Муниципальная программа поддержки школ с низкими результатами обучения на 2023–2025 годы (демо)",
@@ -63,13 +49,9 @@ DOCUMENTS = (
         "demo:roadmap-2023-2025",
         Section.ROADMAPS,
         "Дорожная карта реализации программы на 2023–2025 годы (демо)",
-        datetime.date(2023, 2, 15),
+        datetime.date(2023, 1, 26),
         "Мероприятия по шести направлениям, сроки, ответственные и ожидаемые результаты.",
-        (
-            "Направление 1. Совершенствование нормативной базы и системы мониторинга.",
-            "Направление 4. Совершенствование информационно-коммуникационной инфраструктуры поддержки школ: "
-            "специализированная страница сайта управления образования с документами программы.",
-        ),
+        (),  # the directions of the shipped roadmap (seed 002), see _roadmap_paragraphs
     ),
     DemoDocument(
         "demo:kipk",
@@ -103,12 +85,21 @@ DOCUMENTS = (
 )
 
 
+def _roadmap_paragraphs() -> tuple[str, ...]:
+    """The directions of the roadmap 2023–2025 as the seed prints them (no invented text)."""
+    from opora.roadmap_catalogue import builtin_roadmaps
+
+    roadmap = builtin_roadmaps()["minusinsk_2023_2025"]
+    return tuple(f"Направление {d.number}. {d.title}" for d in roadmap.directions)
+
+
 def demo_pdf(municipality: Municipality, doc: DemoDocument) -> bytes:
     from portal.lib.documents import html_to_pdf
 
     authority = escape(municipality.authority_name or municipality.name)
     date = f"от {doc.date:%d.%m.%Y}" if doc.date else ""
-    body = "".join(f"<p>{escape(p)}</p>" for p in doc.paragraphs)
+    paragraphs = doc.paragraphs or (_roadmap_paragraphs() if doc.key == "demo:roadmap-2023-2025" else ())
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     html = (
         f'<p class="center"><b>{authority}</b></p>'
         f'<p class="center" style="color:#a00">ДЕМОНСТРАЦИОННЫЙ ДОКУМЕНТ: все сведения вымышлены</p>'

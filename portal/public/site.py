@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -31,14 +31,30 @@ def _municipality(code: str) -> Municipality:
     return get_object_or_404(Municipality.objects.select_related("region"), code=code)
 
 
-def _sections(documents: list[PublicDocument]) -> list[dict[str, Any]]:
+def _sections(documents: list[PublicDocument], registry: list[Any] | None = None) -> list[dict[str, Any]]:
+    """The page's sections; the registry's public documents (orders, regulations) go to «Нормативные документы»."""
     by_section: dict[str, list[PublicDocument]] = {s: [] for s in Section.values}
     for d in documents:
         by_section[d.section].append(d)
+    registry = registry or []
     return [
-        {"code": code, "label": label, "hint": SECTION_HINTS[Section(code)], "documents": by_section[code]}
+        {
+            "code": code,
+            "label": label,
+            "hint": SECTION_HINTS[Section(code)],
+            "documents": by_section[code],
+            "registry": registry if code == Section.REGULATIONS else [],
+            "count": len(by_section[code]) + (len(registry) if code == Section.REGULATIONS else 0),
+        }
         for code, label in Section.choices
     ]
+
+
+def _registry(municipality: Municipality, school: School | None = None) -> list[Any]:
+    """Documents of the registry «Документы программы» marked public (not drafts), newest first."""
+    from portal.documents.services import public_documents
+
+    return public_documents(municipality, school)
 
 
 def _program_outcomes(municipality: Municipality) -> tuple[Any, list[SchoolOutcome]]:
@@ -85,10 +101,11 @@ def authority(request: HttpRequest, code: str) -> HttpResponse:
         {"school": s, "labels": [], "documents": per_school[s.pk]}
         for s in sorted(others.values(), key=lambda s: (s.sort_key, s.short_name))
     ]
+    registry = _registry(municipality)
     context = {
         "municipality": municipality,
-        "sections": _sections(own),
-        "count": len(own),
+        "sections": _sections(own, registry),
+        "count": len(own) + len(registry),
         "schools": schools,
         "other_schools": other_schools,
         "run": run,
@@ -108,11 +125,12 @@ def school(request: HttpRequest, code: str, school_code: str) -> HttpResponse:
     documents = list(PublicDocument.objects.published().filter(school=obj))
     run = latest_published(obj.municipality)
     outcome = SchoolOutcome.objects.filter(run=run, school=obj).first() if run is not None else None
+    registry = _registry(obj.municipality, obj)
     context = {
         "municipality": obj.municipality,
         "school": obj,
-        "sections": _sections(documents),
-        "count": len(documents),
+        "sections": _sections(documents, registry),
+        "count": len(documents) + len(registry),
         "run": run,
         "labels": _labels(outcome.categories) if outcome is not None else [],
     }
@@ -184,3 +202,19 @@ class DocumentsFeed(Feed):  # type: ignore[type-arg]
 
 class DocumentsRssFeed(DocumentsFeed):
     feed_type = Rss201rev2Feed
+
+
+def registry_file(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The file (or link) of a registry document marked public; anything else is 404."""
+    from portal.documents.models import ProgramDocument, Status
+    from portal.documents.views import _serve
+
+    municipality = _municipality(code)
+    doc = get_object_or_404(
+        ProgramDocument.objects.exclude(status=Status.DRAFT), pk=pk, municipality=municipality, is_public=True
+    )
+    if doc.file:
+        return _serve(doc)
+    if doc.url:
+        return HttpResponseRedirect(doc.url)
+    raise Http404("У документа нет файла и ссылки.")

@@ -18,5 +18,6 @@ urlpatterns = [
     path("p/<slug:code>/feed.atom", site.DocumentsFeed(), name="feed"),
     path("p/<slug:code>/feed.rss", site.DocumentsRssFeed(), name="feed_rss"),
     path("p/<slug:code>/d/<int:pk>/", site.document_file, name="file"),
+    path("p/<slug:code>/r/<int:pk>/", site.registry_file, name="registry_file"),
     path("p/<slug:code>/<str:school_code>/", site.school, name="school_page"),
 ]

@@ -148,6 +148,7 @@ def to_html(report: Report, *, standalone: bool = True) -> str:
 
 
 _EXTRA_CSS = """
+h2, h3, p.caption { break-after: avoid; page-break-after: avoid; }
 p.caption { text-indent: 0; margin: 0.6em 0 0.2em; font-size: 12pt; }
 p.note { font-size: 12pt; text-align: left; hyphens: manual; }
 table.small { font-size: 10pt; }
@@ -189,7 +190,10 @@ def to_docx(report: Report) -> bytes:
     doc = tpl.docx
     for block, caption in report.numbered():
         if isinstance(block, Heading):
-            doc.add_paragraph(block.text, style="Opora Heading")
+            style = "Opora Heading" if block.level == 1 else "Opora Center"
+            heading = doc.add_paragraph(style=style)
+            heading.add_run(block.text).bold = True
+            heading.paragraph_format.keep_with_next = True  # never the last line of a page
         elif isinstance(block, Para):
             style = {"note": "Opora Table", "center": "Opora Center", "right": "Opora Right"}.get(block.style)
             doc.add_paragraph(block.text, style=style)
@@ -197,7 +201,7 @@ def to_docx(report: Report) -> bytes:
             for item in block.items:
                 doc.add_paragraph(f"– {item}")
         elif isinstance(block, Table):
-            doc.add_paragraph(caption, style="Opora Caption")
+            doc.add_paragraph(caption, style="Opora Caption").paragraph_format.keep_with_next = True
             table = doc.add_table(rows=1 + len(block.rows), cols=len(block.header))
             table.style = doc.styles["Table Grid"]
             table.alignment = WD_TABLE_ALIGNMENT.CENTER

@@ -49,6 +49,8 @@ class YearData:
     risk_levels: dict[int, tuple[int, dict[str, tuple[str, str]]]] = field(default_factory=dict)
     #: school id (None: the municipal roadmap) → overdue roadmap entries of years ≤ year, most overdue first
     overdue: dict[int | None, list[str]] = field(default_factory=dict)
+    #: what the overdue lists count, in words (portal.roadmap.overdue)
+    overdue_scope: str = ""
     #: school id → its facts, computed once (the authority's facts and the per-school sections share them)
     facts: dict[int, Facts] = field(default_factory=dict)
 
@@ -90,10 +92,39 @@ def load_year(municipality: Municipality, year: int, schools: list[int] | None =
         for v in values_qs.select_related("indicator"):
             assert v.school_id is not None
             values[v.school_id].append(v)
+    if period is not None and period.is_open:
+        _with_records(period, values, schools)
     data = YearData(municipality, year, runs, outcomes, risk, period, submissions, dict(values))
     _load_programs_and_profiles(data, only)
     _load_overdue(data, schools)
     return data
+
+
+def _with_records(
+    period: MonitoringPeriod, values: dict[int, list[IndicatorValue]], schools: list[int] | None
+) -> None:
+    """In an open period the answers the records decide (portal.monitoring.records) stand in place of typed ones,
+    as on the dashboard (a closed period stores them)."""
+    from portal.monitoring.records import answers
+
+    indicators = {i.pk: i for i in period.indicator_set.indicators.all()}
+    for (indicator_id, subitem, school_id), a in answers(period, school_ids=schools).items():
+        if school_id is None:
+            continue
+        kept = [v for v in values[school_id] if (v.indicator_id, v.subitem) != (indicator_id, subitem)]
+        kept.append(
+            IndicatorValue(
+                period=period,
+                school_id=school_id,
+                indicator=indicators[indicator_id],
+                subitem=subitem,
+                bool_value=a.value,
+                text=a.text,
+                links=a.links,
+                origin=IndicatorValue.Origin.SYSTEM,
+            )
+        )
+        values[school_id] = kept
 
 
 def _load_programs_and_profiles(data: YearData, only: dict[str, Any]) -> None:
@@ -125,16 +156,18 @@ def _prefixed(only: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_overdue(data: YearData, schools: list[int] | None) -> None:
-    from portal.roadmap.services import buckets, entries_for
+    """Overdue roadmap entries of years ≤ the report's year, by the one rule (portal.roadmap.overdue); the scope
+    goes into ``overdue_scope`` so that a report can print it beside the number."""
+    from portal.roadmap import overdue as rule
 
-    if schools is None:  # the whole municipality: its roadmap and every school's
-        chosen = School.objects.filter(municipality=data.municipality)
-    else:
-        chosen = School.objects.filter(pk__in=schools)
-    entries = entries_for(data.municipality, schools=chosen, municipal=schools is None)
-    by_key = {str(e.pk): e for e in entries if e.year <= data.year}
-    for flagged in buckets(by_key.values()).overdue:
-        entry = by_key[flagged.entry.key]
+    scope = rule.OverdueScope(up_to_year=data.year)
+    among = rule.entries(data.municipality)
+    if schools is not None:  # a school's card: its own roadmap (and not the municipal one)
+        among = among.filter(item__school_id__in=schools)
+        scope = rule.OverdueScope(municipal=False, up_to_year=data.year)
+    late = rule.overdue(data.municipality, scope, among=list(among))
+    data.overdue_scope = late.scope_text
+    for _flagged, entry in late.flagged:
         data.overdue.setdefault(entry.item.school_id, []).append(f"{entry.item.measure} ({entry.year})")
 
 
@@ -283,6 +316,9 @@ def _monitoring_facts(facts: Facts, data: YearData, school: School) -> None:
 
 def _slot_name(v: IndicatorValue) -> str:
     label = v.indicator.subitem_label(v.subitem) if v.subitem else ""
+    label = (
+        label[1:-1] if label.startswith("«") and label.endswith("»") else label
+    )  # «Конструктор…» is quoted
     return f"{v.indicator.code} «{label}»" if label else v.indicator.code
 
 

@@ -7,12 +7,14 @@ enough to be made in the request. Numbers are formatted in Russian (decimal comm
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.utils import timezone
 
+from opora.plural import SCHOOL, count
 from opora.recommendations import Recommendation, recommend
 from portal.identification.models import SHORT_LABELS, IdentificationRun, SchoolOutcome, category_label
 from portal.reports import charts
@@ -272,25 +274,46 @@ class IdentificationReport(ReportType):
         return report
 
 
-def _shorten(text: str, limit: int = 140) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+_PCT = re.compile(r"(\d)[ \u00a0]?%")
+
+
+def nbsp_pct(text: str) -> str:
+    """One style of «%» in a document: a number, a no-break space, the sign — «50%», «50 %» become «50\u00a0%».
+
+    >>> nbsp_pct("не менее 50% ШНРО, 75 % школ") == "не менее 50\u00a0% ШНРО, 75\u00a0% школ"
+    True
+    """
+    return _PCT.sub("\\1\u00a0%", text).replace("%ШНРО", "%\u00a0ШНРО")
 
 
 def _indicator_rows(rows: list[Any]) -> list[list[str]]:
-    """One line per municipal slot; an indicator's wording only on its first line, its subitems below it."""
+    """One line per municipal slot; an indicator's full wording (never cut) on its first line, subitems below it.
+
+    A value checked against a target on another base (ШНРО only) is given beside the value with that base.
+    """
     out: list[list[str]] = []
     seen: set[int] = set()
     for r in rows:
         first = r.indicator.pk not in seen
         seen.add(r.indicator.pk)
-        wording = _shorten(r.indicator.short_wording or r.indicator.municipal_wording)
+        wording = " ".join((r.indicator.municipal_wording or r.indicator.school_wording).split())
         name = wording
         if r.label:
             name = f"{wording}: {r.label}" if first else f"— {r.label}"
+        value = r.display
+        for c in getattr(r, "checks", []):
+            if not c.own_base:
+                value += f"; по базе «{c.base_label}»: {c.display}"
         trend = "; ".join(f"{y}: {pct(v)}" for y, v in r.trend)
         out.append(
-            [r.indicator.code if first else "", name, r.display, r.target_display, r.status_label, trend]
+            [
+                r.indicator.code if first else "",
+                nbsp_pct(name),
+                nbsp_pct(value),
+                nbsp_pct(r.target_display),
+                r.status_label,
+                nbsp_pct(trend),
+            ]
         )
     return out
 
@@ -317,22 +340,32 @@ class MonitoringReport(ReportType):
         counts: dict[str, int] = {}
         for r in rows:
             counts[r.status] = counts.get(r.status, 0) + 1
+        state = (
+            "период закрыт, значения зафиксированы"
+            if not period.is_open
+            else "период открыт: значения на дату отчёта"
+        )
         report.add(
             Heading("1. Общие сведения"),
             Para(
-                f"Мониторинг показателей Приложения 1 к приказу № 41 проведён за {year} г. "
-                f"({'период закрыт, значения зафиксированы' if not period.is_open else 'период открыт: значения на дату отчёта'}). "
-                f"Целевых школ (ШНОР и школ зоны риска): {summary.targets}; всего школ: {summary.schools}. "
-                f"Показателей с целью на год: достигнуто — {counts.get('met', 0)}, не достигнуто — "
+                f"Мониторинг показателей Приложения 1 к приказу № 41 проведён за {year} г. ({state}). "
+                f"Целевые школы (ШНОР и школы зоны риска): {count(summary.targets, SCHOOL)}; всего в "
+                f"муниципалитете — {count(summary.schools, SCHOOL)}. "
+                f"Показатели с целью на год: достигнута — {counts.get('met', 0)}, не достигнута — "
                 f"{counts.get('not_met', 0)}, нет данных — {counts.get('no_data', 0)}; без цели — "
-                f"{counts.get('no_target', 0)}."
+                f"{counts.get('no_target', 0)}. Цели сравниваются со значением на той базе, которую задаёт "
+                "документ: «% ШНРО» — только по ШНРО."
+            ),
+            Para(
+                f"Просроченных пунктов дорожных карт: {sum(len(v) for v in data.overdue.values())} "
+                f"({data.overdue_scope})."
             ),
             Heading("2. Значения показателей и цели"),
             Table(
                 "Муниципальные значения показателей, цели года и их достижение",
                 ["№", "Показатель", "Значение", "Цель", "Статус", "Динамика по годам"],
                 _indicator_rows(rows),
-                widths_mm=[11, 70, 22, 18, 18, 26],
+                widths_mm=[10, 78, 22, 24, 16, 20],
                 small=True,
             ),
         )
@@ -351,7 +384,7 @@ class MonitoringReport(ReportType):
         for i, school in enumerate(program):
             progress(40 + 45 * i / max(1, len(program)), f"Рекомендации: {school.short_name or school.name}")
             found = recommend(school_facts(data, school).values, book)
-            report.add(Para(school.short_name or school.name, "center"))
+            report.add(Heading(school.short_name or school.name, level=2))
             report.add(*(_recommendation_blocks(found) or [Para("Значимых замечаний нет.")]))
         return report
 

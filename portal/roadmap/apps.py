@@ -10,5 +10,5 @@ class RoadmapConfig(AppConfig):
         from portal.demo.registry import register
         from portal.roadmap.demo import load_roadmap_demo
 
-        # After the programs' loader (50): the approved ШППКО's roadmap gets demo statuses too.
-        register("roadmap", load_roadmap_demo, order=55, everywhere=True)
+        # After the programs' loader (20): the approved ШППКО's roadmap gets demo statuses too.
+        register("roadmap", load_roadmap_demo, order=25, everywhere=True)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from opora import roadmap_tracking as tracking
 from opora.roadmap_catalogue import Roadmap, Schedule, builtin_roadmaps
 from portal.audit.services import actor, record, snapshot
+from portal.lib import stale
 from portal.lib.uploads import UploadRejected, validate_upload
 from portal.roadmap.models import Evidence, RoadmapComment, RoadmapEntry, RoadmapItem, ScheduleKind, Status
 from portal.schools.models import Municipality, School
@@ -60,7 +61,13 @@ class SyncResult:
 
 
 def _is_tracked(entry: RoadmapEntry) -> bool:
-    return entry.status != Status.PLANNED or entry.comments.exists() or entry.evidence.exists()
+    """Something was recorded for the entry (a status, a comment, a document, a registry document evidencing it)."""
+    return (
+        entry.status != Status.PLANNED
+        or entry.comments.exists()
+        or entry.evidence.exists()
+        or entry.registry_documents.exists()
+    )
 
 
 def _sync_entries(item: RoadmapItem, wanted: dict[int, tuple[str, list[str]]], result: SyncResult) -> None:
@@ -371,6 +378,17 @@ def remove_evidence(evidence: Evidence, *, by: Any) -> None:
             transaction.on_commit(lambda: storage.delete(stored))
 
 
+ENTRY_LABELS = {"status": "Статус", "done_on": "Дата выполнения"}
+
+
+def entry_state(entry: RoadmapEntry) -> dict[str, Any]:
+    """What the «Отметить выполнение» form was loaded with (the stale-save guard compares it)."""
+    return {
+        "status": Status(entry.status).label,
+        "done_on": tracking.fmt_date(entry.done_on) if entry.done_on else "",
+    }
+
+
 def update_entry(
     entry: RoadmapEntry,
     *,
@@ -382,10 +400,12 @@ def update_entry(
     file_title: str = "",
     link: str = "",
     link_title: str = "",
+    expected: str | None = None,
 ) -> list[str]:
     """The entry form in one transaction: status (with comment), then a link, then a file.
 
-    The file and the link are checked before anything is written, so a bad file leaves the status unchanged.
+    The file and the link are checked before anything is written, so a bad file leaves the status unchanged. A
+    form loaded before someone else changed the status is refused (``stale.StaleEdit``, nothing written).
     Returns Russian sentences describing what was done.
     """
     if upload is not None:
@@ -400,8 +420,10 @@ def update_entry(
             raise RoadmapError(f"Ссылка «{link.strip()[:100]}» не похожа на адрес http(s)://…") from exc
     done: list[str] = []
     with transaction.atomic():
-        old = entry.status
-        entry = set_status(entry, status, by=by, comment=comment, done_on=done_on)
+        locked = RoadmapEntry.objects.select_for_update().get(pk=entry.pk)
+        stale.check(expected, entry_state(locked), ENTRY_LABELS)
+        old = locked.status
+        entry = set_status(locked, status, by=by, comment=comment, done_on=done_on)
         if entry.status != old:
             done.append(f"Статус: {Status(entry.status).label}.")
         elif comment.strip():
@@ -448,7 +470,10 @@ def entries_for(
         RoadmapEntry.objects.filter(item__municipality=municipality, item__is_active=True)
         .filter(condition)
         .select_related("item", "item__school")
-        .annotate(evidence_count=Count("evidence", distinct=True))
+        .annotate(
+            evidence_count=Count("evidence", distinct=True),
+            registry_count=Count("registry_documents", distinct=True),
+        )
         .order_by("item__school__sort_key", "item__source", "item__position", "year")
     )
 
@@ -468,4 +493,5 @@ def digest(municipality: Municipality, entries: Iterable[RoadmapEntry], *, link:
         soon_days=soon_days(),
         recent_days=soon_days(),
         link=link,
+        scope=tracking.OverdueScope().describe(day).rsplit(";", 1)[0],
     )

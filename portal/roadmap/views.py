@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from opora import roadmap_tracking as tracking
 from portal.accounts.permissions import has_perm, schools_visible_to
+from portal.lib import stale
 from portal.lib.access import get_for
 from portal.roadmap import services
 from portal.roadmap.forms import EntryUpdateForm
@@ -84,42 +85,98 @@ def _rows(entries: list[RoadmapEntry], day: datetime.date) -> list[dict[str, Any
     return rows
 
 
-def _filtered(
-    request: HttpRequest, rows: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    direction = _int(request.GET.get("direction"))
-    year = _int(request.GET.get("year"))
+def _direction(value: str | None) -> tuple[str, int] | None:
+    """A direction filter is «<roadmap>:<number>»: the 2022–2023 sections and the 2023–2025 directions share
+    numbers, so a number alone would mix them."""
+    source, _, number = (value or "").rpartition(":")
+    n = _int(number)
+    return (source, n) if source and n is not None else None
+
+
+def _scope(
+    entries: list[RoadmapEntry], filters: dict[str, Any], *, municipal: bool, schools: bool
+) -> tracking.OverdueScope:
+    """The active filters as the scope of «просрочено» (shown beside the counts)."""
+    titles = {e.item.source: e.item.source_title or e.item.source for e in entries}
+    source = filters["source"]
+    direction = filters["direction_pair"]
+    if direction is not None:
+        source = direction[0]
+    direction_title = next(
+        (
+            e.item.direction_title
+            for e in entries
+            if direction and e.item.source == direction[0] and e.item.direction == direction[1]
+        ),
+        "",
+    )
+    return tracking.OverdueScope(
+        municipal=municipal,
+        schools=schools,
+        sources=(source,) if source else (),
+        source_titles=(titles.get(source, source),) if source else (),
+        year=filters["year"],
+        direction=direction[1] if direction else None,
+        direction_title=direction_title,
+    )
+
+
+def _filters(request: HttpRequest) -> dict[str, Any]:
     status = request.GET.get("status", "")
-    status = status if status in tracking.STATUSES else ""
-    source = request.GET.get("source", "")
-    out = [
-        r
-        for r in rows
-        if (direction is None or r["entry"].item.direction == direction)
-        and (year is None or r["entry"].year == year)
-        and (not status or r["status"] == status)
-        and (not source or r["entry"].item.source == source)
-    ]
-    return out, {"direction": direction, "year": year, "status": status, "source": source}
-
-
-def _list_context(request: HttpRequest, entries: list[RoadmapEntry]) -> dict[str, Any]:
-    day = services.today()
-    rows = _rows(entries, day)
-    shown, filters = _filtered(request, rows)
-    lists = services.buckets(entries, day)
-    by_key = {str(e.pk): e for e in entries}
     return {
-        "rows": shown,
-        "total": len(rows),
+        "direction": request.GET.get("direction", ""),
+        "direction_pair": _direction(request.GET.get("direction")),
+        "year": _int(request.GET.get("year")),
+        "status": status if status in tracking.STATUSES else "",
+        "source": request.GET.get("source", ""),
+    }
+
+
+def _directions(entries: list[RoadmapEntry]) -> list[dict[str, Any]]:
+    """Directions grouped by roadmap, each with its own numbers and titles."""
+    groups: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        item = e.item
+        group = groups.setdefault(item.source, {"title": item.source_title or item.source, "options": {}})
+        label = f"{item.direction}. {item.direction_title}" if item.direction_title else f"{item.direction}"
+        group["options"][f"{item.source}:{item.direction}"] = label
+    return [
+        {
+            "title": g["title"],
+            "options": sorted(g["options"].items(), key=lambda kv: int(kv[0].rpartition(":")[2])),
+        }
+        for g in groups.values()
+    ]
+
+
+def _list_context(
+    request: HttpRequest, entries: list[RoadmapEntry], *, municipal: bool = True, schools: bool = True
+) -> dict[str, Any]:
+    """Rows, counts and lists of the roadmap page: every number follows the active filters, which are written out
+    beside them (``scope_text``); «просрочено» is ``portal.roadmap.overdue`` — the same rule as everywhere."""
+    from portal.roadmap import overdue as overdue_rule
+
+    day = services.today()
+    filters = _filters(request)
+    scope = _scope(entries, filters, municipal=municipal, schools=schools)
+    chosen = overdue_rule.in_scope(entries, scope)
+    rows = [r for r in _rows(chosen, day) if not filters["status"] or r["status"] == filters["status"]]
+    lists = services.buckets(chosen, day)
+    by_key = {str(e.pk): e for e in chosen}
+    late = overdue_rule.overdue(None, scope, day, among=chosen)  # type: ignore[arg-type]
+    return {
+        "rows": rows,
+        "total": len(entries),
+        "in_scope": len(chosen),
         "filters": filters,
+        "scope_text": late.scope_text,
         "today": day,
         "soon_days": services.soon_days(),
-        "overdue": [(f, by_key[f.entry.key]) for f in lists.overdue],
+        "overdue": late.flagged,
         "due_soon": [(f, by_key[f.entry.key]) for f in lists.due_soon],
         "recently_done": [(f, by_key[f.entry.key]) for f in lists.recently_done],
         "counts": [(tracking.STATUS_LABELS[k], k, v) for k, v in lists.counts.items()],
-        "directions": sorted({(e.item.direction, e.item.direction_title) for e in entries}),
+        "directions": _directions(entries),
         "years": sorted({e.year for e in entries}),
         "sources": sorted({(e.item.source, e.item.source_title) for e in entries}),
         "statuses": [(k, tracking.STATUS_LABELS[k]) for k in tracking.STATUSES],
@@ -133,8 +190,10 @@ def municipal(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_view_municipal(request.user, municipality):
         raise Http404(NOT_FOUND)
     full = has_perm(request.user, "roadmap.view", municipality)
-    scope = request.GET.get("scope", "municipal") if full else "municipal"
-    scope = scope if scope in ("municipal", "schools", "all") else "municipal"
+    # By default the page counts what the municipality page and the region dashboard count: the municipal roadmap
+    # and the schools' roadmaps (a school team sees the municipal one only, and is told so).
+    scope = request.GET.get("scope", "all") if full else "municipal"
+    scope = scope if scope in ("municipal", "schools", "all") else "all"
     schools = School.objects.filter(municipality=municipality) if scope != "municipal" else None
     entries = list(services.entries_for(municipality, schools=schools, municipal=scope != "schools"))
     context = {
@@ -142,7 +201,7 @@ def municipal(request: HttpRequest, pk: int) -> HttpResponse:
         "scope": scope,
         "full": full,
         "can_edit": has_perm(request.user, "roadmap.edit", municipality),
-        **_list_context(request, entries),
+        **_list_context(request, entries, municipal=scope != "schools", schools=scope != "municipal"),
     }
     template = "roadmap/_table.html" if request.headers.get("HX-Request") else "roadmap/municipal.html"
     return render(request, template, context)
@@ -157,7 +216,7 @@ def school(request: HttpRequest, pk: int) -> HttpResponse:
         "school": obj,
         "municipality": obj.municipality,
         "can_edit": has_perm(request.user, "roadmap.edit", obj),
-        **_list_context(request, entries),
+        **_list_context(request, entries, municipal=False, schools=True),
     }
     template = "roadmap/_table.html" if request.headers.get("HX-Request") else "roadmap/school.html"
     return render(request, template, context)
@@ -175,6 +234,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"status": obj.status, "done_on": obj.done_on},
         max_mb=max_mb,
     )
+    refused: stale.StaleEdit | None = None
     if request.method == "POST":
         if not can_edit:
             raise Http404(NOT_FOUND)
@@ -191,7 +251,11 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
                     file_title=data["file_title"],
                     link=data["link"],
                     link_title=data["link_title"],
+                    expected=stale.expected(request.POST),
                 )
+            except stale.StaleEdit as exc:
+                refused = exc
+                obj.refresh_from_db()
             except services.RoadmapError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -212,8 +276,14 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "can_edit": can_edit,
         "max_mb": max_mb,
+        "registry": obj.registry_documents.all(),
+        "loaded_state": (
+            stale.expected(request.POST) if request.method == "POST" and refused is None else None
+        )
+        or stale.seal(services.entry_state(obj)),
+        "stale": refused,
     }
-    return render(request, "roadmap/entry.html", context)
+    return render(request, "roadmap/entry.html", context, status=409 if refused else 200)
 
 
 @login_required

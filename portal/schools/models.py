@@ -7,6 +7,7 @@ import datetime
 from django.db import models
 from django.urls import reverse
 
+from opora.indicator_types import levels_of_kind
 from portal.lib.collation import ordered_by_name
 
 
@@ -93,15 +94,6 @@ class School(models.Model):
         help_text="Школы сортируются по этому числу, затем по краткому наименованию.",
     )
 
-    #: Levels of general education (ООП НОО, ООО, СОО) a school of each kind teaches: a form never asks an ООШ
-    #: about СОО. An evening school teaches ООО and СОО; a kind not listed («Другое») may teach any level.
-    LEVELS = ("noo", "ooo", "soo")
-    KIND_LEVELS = {
-        Kind.SOSH: ("noo", "ooo", "soo"),
-        Kind.OOSH: ("noo", "ooo"),
-        Kind.EVENING: ("ooo", "soo"),
-    }
-
     objects = SchoolQuerySet.as_manager()
 
     class Meta:
@@ -117,8 +109,9 @@ class School(models.Model):
 
     @property
     def education_levels(self) -> tuple[str, ...]:
-        """The levels («noo», «ooo», «soo») the school teaches, by its kind."""
-        return self.KIND_LEVELS.get(self.kind, self.LEVELS)
+        """The levels of general education («noo», «ooo», «soo») the school teaches, by its kind: a form never asks
+        an ООШ about СОО; an evening school teaches ООО and СОО (the core's table, ``levels_of_kind``)."""
+        return levels_of_kind(self.kind)
 
 
 class AcademicYear(models.Model):

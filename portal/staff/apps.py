@@ -10,4 +10,4 @@ class StaffConfig(AppConfig):
         from portal.demo.registry import register
         from portal.staff.demo import load_staff_demo
 
-        register("staff", load_staff_demo, order=30)
+        register("staff", load_staff_demo, order=50)

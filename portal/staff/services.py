@@ -259,6 +259,7 @@ def _payload(v: core.SlotValue) -> dict[str, Any]:
         payload.update(
             numerator=float(v.numerator),
             number=v.number,
+            denominator=float(v.denominator),  # the monitoring divides by the same teachers (issue #18 §3)
             text=f"Из учёта педагогов: {v.numerator} из {v.denominator} педагогов.",
         )
     elif v.measure in ("count", "teams"):

@@ -65,6 +65,13 @@ def _wordings() -> dict[str, str]:
     )
 
 
+def _monitoring_base(period: Any) -> set[int] | None:
+    """The monitoring period's target schools: municipal totals are taken over them, as on the dashboard."""
+    from portal.monitoring.derive import program_school_ids
+
+    return program_school_ids(period) if period is not None else None
+
+
 def _display(v: core.SlotValue | None) -> str:
     if v is None:
         return "нет данных"
@@ -297,10 +304,12 @@ def municipal(request: HttpRequest, pk: int) -> HttpResponse:
     period = MonitoringPeriod.objects.filter(
         municipality=municipality, year=year, indicator_set__code="order_2023_41"
     ).first()
+    base = _monitoring_base(period)
     context = {
         "municipality": municipality,
         "year": year,
-        "rows": _rows(values, None),
+        "rows": _rows([v for v in values if base is None or v.school in base], None),
+        "base": base,
         "schools": schools,
         "period": period,
         "can_names": has_perm(request.user, "staff.view", municipality),
@@ -335,8 +344,16 @@ def municipal_indicator(request: HttpRequest, pk: int, code: str) -> HttpRespons
         for v in values
         if v.school in names
     ]
-    total, num, den = core.municipal_total(values)
+    from portal.monitoring.models import MonitoringPeriod
+
+    base = _monitoring_base(
+        MonitoringPeriod.objects.filter(
+            municipality=municipality, year=year, indicator_set__code="order_2023_41"
+        ).first()
+    )
+    total, num, den = core.municipal_total([v for v in values if base is None or v.school in base])
     context = {
+        "base": base,
         "municipality": municipality,
         "year": year,
         "rule": rule,

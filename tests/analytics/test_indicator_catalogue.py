@@ -154,30 +154,41 @@ def test_it_keeps_the_three_states_of_methodological_activity(order: IndicatorSe
     assert labels["absent"].startswith("Отсутствие деятельности")  # 002:244
 
 
-# (id, subitem, year, op, value)
+# (id, subitem, year, op, value, base, measure, document): every number the seed 002 states for a target.
+# P1 = Приложение 1 (its 3.8 wording), RM = the roadmap 2023-2025 (results of a year).
+P1, RM = "Приложение 1 к приказу № 41", "Дорожная карта 2023–2025"
 ORDER_TARGETS = [
-    ("3.8", "kmc", 2023, ">=", 50),  # 002:362-364 «участие не менее 50% ШНРО» (no year: each roadmap year)
-    ("3.8", "kmc", 2024, ">=", 50),  # 002:362-364
-    ("3.8", "kmc", 2025, ">=", 50),  # 002:362-364
-    ("3.8", "constructor", 2023, ">=", 50),  # 002:366 «2023 - не менее 50% ШНРО»
-    ("3.8", "constructor", 2024, ">=", 60),  # 002:366-367 «2024 – не менее 60% ШНРО»
-    ("3.8", "support_visits", 2023, ">=", 50),  # 002:2456 «десанты не менее чем в 50% ШНРО»
-    ("3.8", "support_visits", 2024, ">=", 75),  # 002:2475-2477 «не менее чем в 75% ШНРО»
-    ("3.8", "support_visits", 2025, ">=", 100),  # 002:2493-2495 «не менее чем в 100%ШНРО»
-    ("3.8", "supervision", 2023, ">=", 50),  # 002:386 «ежегодно, не менее, чем в 50 % школ»
-    ("3.8", "supervision", 2024, ">=", 50),  # 002:386
-    ("3.8", "supervision", 2025, ">=", 50),  # 002:386
-    ("5.1", None, 2023, ">=", 25),  # 002:3032, 3073 «не менее чем у 25% ШНРО»
-    ("5.1", None, 2024, ">=", 50),  # 002:3090 «не менее чем у 50% ШНРО»
-    ("5.1", None, 2025, ">=", 100),  # 002:3111 «не менее чем у 100% ШНРО»
+    ("3.8", "kmc", 2023, ">=", 50, "shnor", "value", P1),  # 002:362-364 «участие не менее 50% ШНРО» (no year)
+    ("3.8", "kmc", 2024, ">=", 50, "shnor", "value", P1),  # 002:362-364
+    ("3.8", "kmc", 2025, ">=", 50, "shnor", "value", P1),  # 002:362-364
+    ("3.8", "constructor", 2023, ">=", 50, "shnor", "value", P1),  # 002:366 «2023 - не менее 50% ШНРО»
+    ("3.8", "constructor", 2024, ">=", 60, "shnor", "value", P1),  # 002:366-367 «2024 – не менее 60% ШНРО»
+    # 002:384 «десанты … (ежегодно, не менее, чем в 75% школ)» — the indicator's schools (ШНРО and at risk)
+    ("3.8", "support_visits", 2023, ">=", 75, "program_schools", "value", P1),
+    ("3.8", "support_visits", 2024, ">=", 75, "program_schools", "value", P1),
+    ("3.8", "support_visits", 2025, ">=", 75, "program_schools", "value", P1),
+    ("3.8", "support_visits", 2023, ">=", 50, "shnor", "value", RM),  # 002:2456 «не менее чем в 50% ШНРО»
+    ("3.8", "support_visits", 2024, ">=", 75, "shnor", "value", RM),  # 002:2475-2477 «… в 75% ШНРО»
+    ("3.8", "support_visits", 2025, ">=", 100, "shnor", "value", RM),  # 002:2493-2495 «… в 100%ШНРО»
+    ("3.8", "supervision", 2023, ">=", 50, "program_schools", "value", P1),  # 002:386 «ежегодно … 50 % школ»
+    ("3.8", "supervision", 2024, ">=", 50, "program_schools", "value", P1),  # 002:386
+    ("3.8", "supervision", 2025, ">=", 50, "program_schools", "value", P1),  # 002:386
+    # 002:2461-2464, 2480-2484, 2498-2505 «Организованы практики наставничества не менее чем в 100% ШНРО»
+    ("3.6", "mentoring", 2023, ">=", 100, "shnor", "share_of_schools_with_any", RM),
+    ("3.6", "mentoring", 2024, ">=", 100, "shnor", "share_of_schools_with_any", RM),
+    ("3.6", "mentoring", 2025, ">=", 100, "shnor", "share_of_schools_with_any", RM),
+    ("5.1", None, 2023, ">=", 25, "shnor", "value", RM),  # 002:3032, 3073 «не менее чем у 25% ШНРО»
+    ("5.1", None, 2024, ">=", 50, "shnor", "value", RM),  # 002:3090 «не менее чем у 50% ШНРО»
+    ("5.1", None, 2025, ">=", 100, "shnor", "value", RM),  # 002:3111 «не менее чем у 100% ШНРО»
 ]
 
 
 def test_it_records_every_stated_target_and_no_other(order: IndicatorSet) -> None:
     found = {
-        (ind.id, sub, year, t.op, t.value)
+        (ind.id, sub, year, t.op, t.value, t.base, t.measure, t.document)
         for ind in order.indicators
-        for (sub, year), t in ind.all_targets().items()
+        for (sub, year), targets in ind.all_targets().items()
+        for t in targets
     }
     assert found == set(ORDER_TARGETS)
 
@@ -185,23 +196,26 @@ def test_it_records_every_stated_target_and_no_other(order: IndicatorSet) -> Non
 def test_it_cites_a_source_line_for_every_target(sets: dict[str, IndicatorSet]) -> None:
     for indicator_set in sets.values():
         for ind in indicator_set.indicators:
-            for target in ind.all_targets().values():
-                assert target.source is not None and re.search(r"стр\. \d+", target.source), ind.id
+            for targets in ind.all_targets().values():
+                for target in targets:
+                    assert target.source is not None and re.search(r"стр\. \d+", target.source), ind.id
 
 
-def test_it_keeps_the_mentoring_roadmap_result_out_of_the_teacher_share(order: IndicatorSet) -> None:
+def test_it_checks_mentoring_in_schools_not_as_a_share_of_teachers(order: IndicatorSet) -> None:
     # 002:2461-2464 «практики наставничества не менее чем в 100% ШНРО» is a share of schools; 3.6 is a share of
-    # teachers, so it is noted, not turned into a target that would compare teachers with schools.
-    mentoring = order.get("3.6").subitem("mentoring")
-    assert dict(mentoring.targets) == {}
-    assert mentoring.note is not None and "2461" in mentoring.note
+    # teachers: the target is checked on the share of ШНРО with any mentoring, never against the teacher share.
+    (target,) = order.get("3.6").subitem("mentoring").targets[2024]
+    assert (target.measure, target.base, target.value) == ("share_of_schools_with_any", "shnor", 100)
 
 
-def test_it_notes_the_support_visit_conflict_between_appendix_1_and_roadmap(order: IndicatorSet) -> None:
-    note = order.get("3.8").subitem("support_visits").note
-    assert (
-        note is not None and "75%" in note and "384" in note
-    )  # 002:384 «ежегодно, не менее, чем в 75% школ»
+def test_it_keeps_both_support_visit_targets_when_appendix_1_and_roadmap_differ(order: IndicatorSet) -> None:
+    # 002:384 «ежегодно, не менее, чем в 75% школ» against the roadmap's 50 % ШНРО for 2023 (002:2456)
+    targets = order.get("3.8").subitem("support_visits").targets[2023]
+    assert [(t.document, t.value, t.base) for t in targets] == [
+        (P1, 75, "program_schools"),
+        (RM, 50, "shnor"),
+    ]
+    assert all(t.source and "стр." in t.source for t in targets)
 
 
 def test_it_derives_shares_only_where_the_school_value_allows(order: IndicatorSet) -> None:
@@ -237,13 +251,46 @@ def _printed_range(label: str) -> tuple[int, int] | None:
     return None
 
 
-@pytest.mark.parametrize("scheme_name", ["teacher_share", "dynamics", "oop_mastery"])
-def test_it_places_an_edge_value_in_the_upper_bucket(order: IndicatorSet, scheme_name: str) -> None:
+# Every bound of every scale, just below, on and just above it (002:149-157, 734-744, 997-1000): the bounds follow the
+# printed words («более 30%» is more than 30; «26 – 30%» ends at 30 inclusive; «6 – 10%» takes the 5 that
+# «менее 5%» leaves out).
+EPS = 0.01
+BOUNDS = [
+    # scheme, bound, label just below, label on the bound, label just above
+    ("teacher_share", 10, "менее 10%", "11 – 30%", "11 – 30%"),
+    ("teacher_share", 30, "11 – 30%", "11 – 30%", "31 – 50%"),
+    ("teacher_share", 50, "31 – 50%", "31 – 50%", "51 – 70%"),
+    ("teacher_share", 70, "51 – 70%", "51 – 70%", "71 – 90%"),
+    ("teacher_share", 90, "71 – 90%", "71 – 90%", "более 91%"),
+    ("dynamics", 5, "менее 5%", "6 – 10%", "6 – 10%"),
+    ("dynamics", 10, "6 – 10%", "6 – 10%", "11 – 15%"),
+    ("dynamics", 15, "11 – 15%", "11 – 15%", "16 – 20%"),
+    ("dynamics", 20, "16 – 20%", "16 – 20%", "21 – 25%"),
+    ("dynamics", 25, "21 – 25%", "21 – 25%", "26 – 30%"),
+    ("dynamics", 30, "26 – 30%", "26 – 30%", "более 30%"),
+    ("oop_mastery", 90, "менее 90%", "90-99%", "90-99%"),
+    ("oop_mastery", 100, "90-99%", "100%", "100%"),
+]
+
+
+@pytest.mark.parametrize(("scheme_name", "bound", "below", "on", "above"), BOUNDS)
+def test_it_places_values_around_every_bound_as_the_words_say(
+    order: IndicatorSet, scheme_name: str, bound: float, below: str, on: str, above: str
+) -> None:
     scheme = order.buckets[scheme_name]
-    for lower_bucket, upper_bucket in zip(scheme.buckets, scheme.buckets[1:], strict=False):
-        assert upper_bucket.lower is not None
-        assert scheme.bucket_for(upper_bucket.lower) == upper_bucket
-        assert scheme.bucket_for(upper_bucket.lower - 0.001) == lower_bucket
+    got = [scheme.bucket_for(v).label for v in (bound - EPS, bound, bound + EPS)]
+    assert got == [below, on, above]
+
+
+@pytest.mark.parametrize("scheme_name", ["teacher_share", "dynamics", "oop_mastery"])
+def test_it_tests_every_bound_of_the_scheme(order: IndicatorSet, scheme_name: str) -> None:
+    edges = {b.upper for b in order.buckets[scheme_name].buckets if b.upper is not None}
+    assert edges == {bound for name, bound, *_ in BOUNDS if name == scheme_name}
+
+
+def test_it_puts_4_schools_of_13_above_30_percent(order: IndicatorSet) -> None:
+    # issue #18: 4 of 13 = 30,77 % is «более 30%», not «26 – 30%»
+    assert order.buckets["dynamics"].bucket_for(100 * 4 / 13).label == "более 30%"
 
 
 @pytest.mark.parametrize("scheme_name", ["teacher_share", "dynamics", "oop_mastery"])
@@ -266,29 +313,6 @@ def test_it_puts_each_integer_the_source_prints_in_its_printed_range(
         if printed is not None:
             for value in range(printed[0], printed[1] + 1):
                 assert scheme.bucket_for(value) == bucket, (bucket.label, value)
-
-
-@pytest.mark.parametrize(
-    ("scheme_name", "value", "label"),
-    [
-        ("teacher_share", 9.99, "менее 10%"),  # 002:149
-        ("teacher_share", 10, "11 – 30%"),  # gap in the source: 10 is not «менее 10%»
-        ("teacher_share", 30, "11 – 30%"),  # 002:150
-        ("teacher_share", 90, "71 – 90%"),  # 002:156
-        ("teacher_share", 91, "более 91%"),  # gap in the source, nearest range
-        ("dynamics", 4.9, "менее 5%"),  # 002:734
-        ("dynamics", 5, "6 – 10%"),  # gap in the source
-        ("dynamics", 30, "26 – 30%"),  # 002:742
-        ("dynamics", 31, "более 30%"),  # 002:744
-        ("oop_mastery", 89.9, "менее 90%"),  # 002:997
-        ("oop_mastery", 99.5, "90-99%"),
-        ("oop_mastery", 100, "100%"),
-    ],
-)
-def test_it_resolves_the_source_gaps_as_documented(
-    order: IndicatorSet, scheme_name: str, value: float, label: str
-) -> None:
-    assert order.buckets[scheme_name].bucket_for(value).label == label
 
 
 def test_it_refuses_to_bucket_nan(order: IndicatorSet) -> None:
@@ -339,7 +363,12 @@ def test_it_transcribes_the_2020_wording(program: IndicatorSet) -> None:
 
 
 def test_it_takes_the_2020_targets_only_from_the_passport(program: IndicatorSet) -> None:
-    found = {(i.id, y, t.op, t.value) for i in program.indicators for (_, y), t in i.all_targets().items()}
+    found = {
+        (i.id, y, t.op, t.value)
+        for i in program.indicators
+        for (_, y), ts in i.all_targets().items()
+        for t in ts
+    }
     assert found == {
         ("1", 2022, "==", True),  # 000:93-95 «Скорректирована система мониторинга…», term 2020-2022 (000:119)
         ("6", 2022, ">=", 100),  # 000:105 «100% педагогов школ с низкими результатами обучения вовлечены…»
@@ -417,7 +446,7 @@ def test_it_loads_the_minimal_valid_file(tmp_path: Path) -> None:
     loaded = load_set(_write(tmp_path, MINIMAL))
     assert loaded.ids() == ["9.1", "9.2"]
     assert loaded.buckets["halves"].bucket_for(50).code == "high"
-    assert loaded.get("9.1").targets[2024].is_met(49) is False
+    assert loaded.get("9.1").targets[2024][0].is_met(49) is False
 
 
 def _broken(mutate: Any) -> dict[str, Any]:
@@ -547,3 +576,136 @@ def test_it_reports_a_file_that_is_not_yaml(tmp_path: Path) -> None:
     path.write_text("set: [unclosed", encoding="utf-8")
     with pytest.raises(CatalogueError, match="YAML"):
         load_set(path)
+
+
+@pytest.mark.parametrize(
+    ("low_upper_closed", "high_lower_closed", "message"),
+    [(True, True, "перекрытие в точке 50"), (False, False, "разрыв в точке 50")],
+)
+def test_it_rejects_a_bound_that_two_buckets_share_or_none_holds(
+    tmp_path: Path, low_upper_closed: bool, high_lower_closed: bool, message: str
+) -> None:
+    data = copy.deepcopy(MINIMAL)
+    low, high = data["buckets"]["halves"]["buckets"]
+    low["upper_closed"], high["lower_closed"] = low_upper_closed, high_lower_closed
+    with pytest.raises(CatalogueError, match=message):
+        load_set(_write(tmp_path, data))
+
+
+def test_it_reads_closed_bounds(tmp_path: Path) -> None:
+    data = copy.deepcopy(MINIMAL)
+    low, high = data["buckets"]["halves"]["buckets"]
+    low["upper_closed"], high["lower_closed"] = True, False
+    scheme = load_set(_write(tmp_path, data)).buckets["halves"]
+    assert [scheme.bucket_for(v).code for v in (49.99, 50, 50.01)] == ["low", "low", "high"]
+    assert scheme.buckets[0].interval == "(−∞; 50]"
+
+
+def test_it_reads_several_targets_of_one_year_with_their_base(tmp_path: Path) -> None:
+    data = copy.deepcopy(MINIMAL)
+    data["indicators"][0]["targets"][2024] = [
+        {"op": ">=", "value": 75, "target_source": "стр. 1", "document": "Приложение"},
+        {"op": ">=", "value": 50, "target_source": "стр. 2", "base": "shnor", "document": "Карта"},
+    ]
+    first, second = load_set(_write(tmp_path, data)).get("9.1").targets[2024]
+    assert (first.value, first.base, second.value, second.base) == (75, None, 50, "shnor")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "message"),
+    [
+        (
+            lambda d: d["indicators"][0]["targets"][2024].update(base="everyone"),
+            "targets.2024.base",
+            "группа",
+        ),
+        (
+            lambda d: d["indicators"][0]["targets"][2024].update(measure="mean"),
+            "targets.2024.measure",
+            "мера",
+        ),
+        (
+            lambda d: d["indicators"][0].update(records={"school": {"from": ["rumours"]}}),
+            "records.school.from",
+            "rumours",
+        ),
+        (
+            lambda d: d["indicators"][0].update(records={"school": {"from": ["registry"], "mode": "maybe"}}),
+            "records.school.mode",
+            "decides",
+        ),
+        (
+            lambda d: d["indicators"][0].update(records={"municipal": {"from": ["registry"]}}),
+            "records",
+            "выводится из школьных",
+        ),
+        (
+            lambda d: d["indicators"][1].update(records={"school": {"from": ["registry"]}}),
+            "records",
+            "уровень 'school'",
+        ),
+        (
+            lambda d: d["indicators"][0].update(
+                subitems=[{"code": "a", "label": "А", "education_level": "spo"}]
+            ),
+            "education_level",
+            "noo",
+        ),
+    ],
+)
+def test_it_names_the_field_of_a_broken_target_rule_or_level(
+    tmp_path: Path, mutate: Any, field: str, message: str
+) -> None:
+    with pytest.raises(CatalogueError) as excinfo:
+        load_set(_write(tmp_path, _broken(mutate)))
+    assert f"поле «{field}»" in str(excinfo.value) and message in str(excinfo.value)
+
+
+# Which answers the records decide (issue #18 §1): (id, subitem, level, sources, mode), from the catalogue's rules.
+RECORD_RULES = [
+    ("1.1", "failure_prevention_program", "school", ("failure_program_approved", "registry"), "decides"),
+    ("1.1", "vsoko_regulation", "school", ("registry",), "decides"),
+    ("1.1", "", "municipal", ("registry",), "decides"),
+    ("1.2", "", "municipal", ("registry",), "decides"),
+    ("1.3", "", "school", ("shppko_approved", "registry"), "decides"),
+    ("2.1", "", "municipal", ("registry",), "decides"),
+    ("2.2", "", "school", ("risk_data",), "yes_only"),
+    ("3.8", "constructor", "school", ("shppko_built",), "decides"),
+    ("4.1", "", "school", ("public_page",), "decides"),
+    ("4.1", "", "municipal", ("public_page",), "decides"),
+    ("5.4", "", "school", ("failure_program_approved", "registry"), "decides"),
+    ("6.1", "", "municipal", ("registry",), "decides"),
+    ("6.2", "", "school", ("risk_data",), "yes_only"),
+    ("6.3", "", "school", ("public_reports",), "yes_only"),
+    ("6.3", "", "municipal", ("public_reports",), "yes_only"),
+]
+
+
+def test_it_names_the_records_behind_every_derived_answer(order: IndicatorSet) -> None:
+    found = []
+    for ind in order.indicators:
+        for level in ("school", "municipal"):
+            typed = ind.school_type if level == "school" else ind.municipal_type
+            if typed is None:
+                continue
+            slots = [s.code for s in ind.subitems if level in s.levels] or [""]
+            for sub in slots:
+                rule = ind.record_rule(sub or None, level)
+                if rule is not None:
+                    found.append((ind.id, sub, level, rule.sources, rule.mode))
+    assert sorted(found) == sorted(RECORD_RULES)
+
+
+def test_it_splits_7_7_by_level_of_education(order: IndicatorSet) -> None:
+    # 002:997-1000: ООП НОО, ООО, СОО
+    assert [(s.code, s.education_level) for s in order.get("7.7").subitems] == [
+        ("noo", "noo"),
+        ("ooo", "ooo"),
+        ("soo", "soo"),
+    ]
+
+
+def test_the_2020_share_of_schools_with_a_programme_is_derived_too(program: IndicatorSet) -> None:
+    # 000:466-469 «Доля школ … в которых разработаны и реализуются школьные программы» — like 1.3 of Appendix 1
+    rule = program.get("3").record_rule(None, "school")
+    assert rule is not None and rule.sources == ("shppko_approved", "registry") and rule.decides

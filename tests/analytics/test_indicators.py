@@ -145,9 +145,10 @@ def test_manual_and_unknown_derivations() -> None:
         (9.99, "lt10"),  # just below 10 → «менее 10%»
         (10.0, "11_30"),  # 10 is not «менее 10%»: the source's gap goes up
         (30.0, "11_30"),
-        (30.99, "11_30"),
+        (30.01, "31_50"),  # more than 30 is no longer «11 – 30%»
         (31.0, "31_50"),
         (90.0, "71_90"),
+        (90.01, "gt91"),
         (91.0, "gt91"),
     ],
 )
@@ -166,6 +167,7 @@ def test_teacher_share_bucket_edges(value: float, bucket: str) -> None:
         (1, 10, "6_10"),  # 10 %
         (3, 20, "11_15"),  # 15 %
         (3, 10, "26_30"),  # 30 %
+        (4, 13, "gt30"),  # 30,8 %: «более 30%» (issue #18), not «26 – 30%»
         (31, 100, "gt30"),  # 31 %
     ],
 )

@@ -1,4 +1,5 @@
-"""The two roadmaps are transcribed completely and the loader validates and schedules them."""
+"""The roadmaps (and the 2020-2022 program's stages and mechanisms) are transcribed completely and the loader
+validates and schedules them."""
 
 from __future__ import annotations
 
@@ -113,6 +114,65 @@ def test_it_transcribes_every_measure_with_its_responsible_and_years(
         assert item.responsible == responsible, item_code
         assert item.result_years == years, item_code
         assert all(item.results[y].strip() for y in years)
+
+
+# The 2020-2022 program, 000 §8 (lines 711-740) and §7 (lines 612-708): (code, source number, first words,
+# responsible, years with a planned result or in force).
+Y_PROGRAM = (2020, 2021, 2022)
+UO_MINUSINSK = "Управление образования Администрации г. Минусинска"
+EXPECTED_PROGRAM_2020: list[tuple[str, str | None, str, tuple[str, ...], tuple[int, ...]]] = [
+    ("1.1", None, "Первый этап: подготовка и запуск", (), (2020,)),  # «ноябрь 2020г», line 714
+    ("1.2", None, "Второй этап: реализация", (), Y_PROGRAM),  # «декабрь 2020 – 2022гг.», line 725
+    ("1.3", None, "Третий этап: подведение итогов", (), (2023,)),  # «Февраль 2023г.», line 734
+    ("2.1", "1.1", "Создание в муниципалитете рабочей группы", (), Y_PROGRAM),  # line 620
+    ("2.2", "1.2", "Разработка муниципального комплекса мер", (), Y_PROGRAM),  # line 634
+    ("2.3", "1.3", "Введение в нормативные акты, регулирующие вопросы оплаты труда", (), Y_PROGRAM),  # 638
+    ("2.4", "1.4", "Внедрение в практику управления", (), Y_PROGRAM),  # line 644
+    ("2.5", "1.5", "Проведение регулярного мониторинга", (), Y_PROGRAM),  # line 649
+    ("2.6", "1.6", "Обеспечение нормативных правовых, финансовых", (), Y_PROGRAM),  # line 653
+    ("2.7", "1.7", "Разработка и утверждение Положения", (), Y_PROGRAM),  # line 664
+    ("3.1", "2.1", "Формирует муниципального задания", (UO_MINUSINSK,), Y_PROGRAM),  # lines 673-676
+    ("3.2", "2.2", "Обеспечивает контроль включения", (UO_MINUSINSK,), Y_PROGRAM),  # line 683
+    ("3.3", "2.3", "Реализует в рамках муниципальных программ", (UO_MINUSINSK,), Y_PROGRAM),  # line 698
+    ("3.4", "2.4", "Определяет задачу выравнивания ресурсной базы", (UO_MINUSINSK,), Y_PROGRAM),  # line 702
+    (
+        "4.1",
+        "3",
+        "Непосредственным ресурсом",
+        ("Информационно – методический отдел МКУ «Центр образования»",),
+        Y_PROGRAM,
+    ),
+]
+
+
+def test_it_tracks_the_stages_and_mechanisms_of_the_2020_program() -> None:
+    program = builtin_roadmaps()["minusinsk_2020_2022_program"]
+    assert program.source["number"] == "84" and program.source["date"] == "2022-02-14"
+    assert [it.code for it in program.items] == [row[0] for row in EXPECTED_PROGRAM_2020]
+    for code, number, start, responsible, years in EXPECTED_PROGRAM_2020:
+        item = program.item(code)
+        assert (item.source_number, item.responsible, item.result_years) == (number, responsible, years), code
+        assert item.measure.startswith(start), code
+    # the stages' own dates (000:714, 725, 734); the mechanisms of §7 carry none and are checked at year end
+    assert program.item("1.1").due_dates(2020) == [datetime.date(2020, 11, 30)]
+    assert program.item("1.3").due_dates(2023) == [datetime.date(2023, 2, 28)]
+    assert program.item("3.3").due_dates(2021) == [datetime.date(2021, 12, 31)]
+    # §7 states no planned result: empty text, and the note says so
+    assert program.item("3.3").results[2021] == "" and "не указаны" in (
+        program.item("3.3").results_note or ""
+    )
+
+
+def test_it_does_not_take_a_pdf_page_number_for_a_row_number() -> None:
+    # 002:2608 «10» stands alone between blank lines inside the first row of direction 4: a page number
+    item = builtin_roadmaps()["minusinsk_2023_2025"].item("4.1")
+    assert item.source_number is None
+    assert item.note is not None and "номер страницы" in item.note
+
+
+def test_it_refuses_an_empty_result_without_a_note(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="results_note"):
+        load_roadmap(_write(tmp_path, {"results": "{2023: null}"}))
 
 
 @pytest.mark.parametrize(

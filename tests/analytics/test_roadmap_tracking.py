@@ -173,3 +173,24 @@ def test_the_module_imports_without_django() -> None:
     code = "import sys, opora.roadmap_tracking; print(any(m.split('.')[0] == 'django' for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_overdue_scope_says_what_it_counts_and_counts_only_that() -> None:
+    import datetime as dt
+
+    from opora.roadmap_tracking import OverdueScope
+
+    everything = OverdueScope()
+    assert everything.covers(is_school=True, year=2030) and everything.covers(is_school=False, year=2019)
+    municipal_2024 = OverdueScope(
+        schools=False, year=2024, sources=("r",), source_titles=("Карта",), direction=3
+    )
+    assert municipal_2024.covers(is_school=False, year=2024, source="r", direction=3)
+    assert not municipal_2024.covers(is_school=True, year=2024, source="r", direction=3)  # a school's roadmap
+    assert not municipal_2024.covers(is_school=False, year=2023, source="r", direction=3)  # another year
+    assert not municipal_2024.covers(is_school=False, year=2024, source="q", direction=3)  # another roadmap
+    assert not municipal_2024.covers(is_school=False, year=2024, source="r", direction=1)  # another direction
+    assert municipal_2024.describe(dt.date(2025, 2, 1)) == (
+        "муниципальная дорожная карта (Карта); направление 3; 2024 год; на 01.02.2025"
+    )
+    assert not OverdueScope(up_to_year=2024).covers(is_school=False, year=2025)

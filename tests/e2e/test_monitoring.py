@@ -58,7 +58,8 @@ def test_school_fills_and_submits_and_the_coordinator_sees_the_value(
 
     login(page, base, setup["coordinator"].username)
     page.goto(dashboard)
-    assert "0 %" in kmc_row(page).inner_text() and "не достигнуто" in kmc_row(page).inner_text()
+    # S2 (at risk) answered «нет»: 0 %; the target counts ШНРО only, and S1 (ШНОР) has not answered yet
+    assert "0 %" in kmc_row(page).inner_text() and "по базе «ШНРО»: нет данных" in kmc_row(page).inner_text()
     page.context.clear_cookies()
 
     # The school team goes from its school to the form.
@@ -68,14 +69,14 @@ def test_school_fills_and_submits_and_the_coordinator_sees_the_value(
     page.wait_for_url(f"{dashboard}schools/{setup['S1'].pk}/edit/")
     assert page.get_by_role("heading", level=1).inner_text() == "Анкета мониторинга 2024 г."
     page.get_by_label("Численность педагогических и руководящих работников").fill("40")
-    slot_13 = page.locator("#slot-13")
-    slot_13.get_by_label("да", exact=True).check()
+    slot_34 = page.locator("#slot-34")
+    slot_34.get_by_label("да", exact=True).check()
     page.locator("#slot-38-kmc").get_by_label("да", exact=True).check()
     page.locator("#slot-31").get_by_label("Число педагогов и руководителей").fill("10")
     page.get_by_role("button", name="Сохранить и отправить на проверку").click()
-    # «да» for 1.3 needs a link to the document: the form says so, in Russian, next to the indicator.
-    assert "Показатель 1.3: при ответе «да» нужна ссылка на документ." in slot_13.inner_text()
-    slot_13.get_by_label("Ссылки на документы").fill("https://s1.example.ru/shppko.pdf")
+    # «да» for 3.4 needs a link to the document: the form says so, in Russian, next to the indicator.
+    assert "Показатель 3.4: при ответе «да» нужна ссылка на документ." in slot_34.inner_text()
+    slot_34.get_by_label("Ссылки на документы").fill("https://s1.example.ru/deficits.pdf")
     screenshot(page, "monitoring-school-form")
     page.get_by_role("button", name="Сохранить и отправить на проверку").click()
     page.wait_for_url(f"{dashboard}schools/{setup['S1'].pk}/")
@@ -85,13 +86,15 @@ def test_school_fills_and_submits_and_the_coordinator_sees_the_value(
     screenshot(page, "monitoring-school-card")
     page.context.clear_cookies()
 
-    # The coordinator sees 3.8 КМЦ move from 0 % to 50 % (1 of 2 target schools) and the 2024 target met.
+    # The coordinator sees 3.8 КМЦ move from 0 % to 50 % (1 of 2 target schools); the 2024 target «не менее 50%
+    # ШНРО» counts ШНРО only — S1 → 100 % — and is met.
     login(page, base, setup["coordinator"].username)
     page.get_by_role("link", name="Мониторинг").click()
     page.get_by_role("link", name="2024").click()
     page.wait_for_url(dashboard)
     row = kmc_row(page)
-    assert "50 %" in row.inner_text() and "не менее 50 %" in row.inner_text()
+    assert "50 %" in row.inner_text() and "не менее 50 % — ШНРО" in row.inner_text()
+    assert "по базе «ШНРО»: 100 %" in row.inner_text()
     assert "достигнуто" in row.inner_text() and "не достигнуто" not in row.inner_text()
     row.get_by_text("Как получено").click()
     assert "1 из 2 = 50 %" in row.inner_text()
@@ -99,7 +102,7 @@ def test_school_fills_and_submits_and_the_coordinator_sees_the_value(
     # 3.1: 10 of 40 teachers of the only form that counts = 25 % → «11 – 30%»
     assert "25 %" in page.locator("#row-31").inner_text()
     # Filters narrow the table through htmx.
-    page.get_by_label("Направление").select_option("5")
+    page.get_by_label("Направление").select_option("5")  # the dashboard's directions (one catalogue)
     expect(page.locator("#row-38-kmc")).to_have_count(0)  # no string eval: the CSP forbids it
     assert page.locator("#row-51").is_visible()
     MonitoringPeriod.objects.get(pk=period.pk)  # still there, still open

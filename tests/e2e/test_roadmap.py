@@ -51,8 +51,8 @@ def test_the_coordinator_marks_an_item_done_with_an_evidence_file(
     login(page, base, setup["coordinator"].username)
     page.get_by_role("link", name="Дорожная карта").first.click()
     page.wait_for_url(f"{base}/municipalities/{setup['M'].pk}/roadmap/")
-    # Filter to direction 1, 2025 (htmx replaces the table): 1.1–1.4 of 2023–2025.
-    page.get_by_label("Направление").select_option("1")
+    # Filter to direction 1 of 2023–2025 (a direction belongs to its roadmap), 2025 (htmx replaces the table): 1.1–1.4.
+    page.get_by_label("Направление").select_option("minusinsk_2023_2025:1")
     page.get_by_label("Год").select_option("2025")
     expect(page.locator("#rm-table tbody tr")).to_have_count(4)  # no string eval: the CSP forbids it
     row = page.locator(f"#entry-{entry.pk}")

@@ -1,7 +1,8 @@
 """End to end: the school team's year (issue 17). The team lands on its school's home page of tasks, follows the
 monitoring task to the form and submits it, builds its program in the Конструктор and sends it for approval; the
 coordinator finds it «ожидает утверждения» on the municipal dashboard and approves it after the confirmation
-page; the school sees the outcome on its home page. Screenshots at 1280 and 390 px; no page scrolls sideways."""
+page; the school sees the outcome on its home page, and its monitoring answer 1.3 turns «да» from the approved
+program without anyone typing it. Screenshots at 1280 and 390 px; no page scrolls sideways."""
 
 from __future__ import annotations
 
@@ -83,9 +84,9 @@ def test_the_school_teams_year(live_server: Any, setup: dict[str, Any], page: An
     task.get_by_role("link", name="Заполнить анкету").click()
     page.wait_for_url(f"{base}/monitoring/periods/{period.pk}/schools/{school.pk}/edit/")
     page.get_by_label("Численность педагогических и руководящих работников").fill("40")
-    slot_13 = page.locator("#slot-13")
-    slot_13.get_by_label("да", exact=True).check()
-    slot_13.get_by_label("Ссылки на документы").fill("https://s1.example.ru/shppko.pdf")
+    # 1.3 (a ШППКО) is not asked: the records decide it — no approved program yet, so «нет» (issue #18)
+    assert page.locator("#slot-13").count() == 0
+    assert page.locator("#computed-13 .mon-value").inner_text() == "нет"
     page.locator("#slot-31").get_by_label("Число педагогов и руководителей").fill("10")
     page.get_by_role("button", name="Сохранить и отправить на проверку").click()
     page.wait_for_url(f"{base}/monitoring/periods/{period.pk}/schools/{school.pk}/")
@@ -147,3 +148,9 @@ def test_the_school_teams_year(live_server: Any, setup: dict[str, Any], page: An
     both_widths(page, "school-year-6-approved")
     program.refresh_from_db()
     assert program.status == "approved"
+
+    # 7. The monitoring answer follows the record while the period is open: 1.3 is now «да», from the ШППКО.
+    page.goto(f"{base}/monitoring/periods/{period.pk}/schools/{school.pk}/")
+    row = page.locator("#value-13")
+    assert row.locator(".mon-value").inner_text() == "да"
+    assert "ШППКО" in row.inner_text()

@@ -38,3 +38,43 @@ def slot(period: MonitoringPeriod, code: str, subitem: str = "", level: str = "s
 
 def submission(period: MonitoringPeriod, school: Any) -> SchoolSubmission:
     return SchoolSubmission.objects.get(period=period, school=school)
+
+
+def program(
+    school: Any, kind: str = "shppko", status: str = "approved", years: tuple[int, int] = (2023, 2025)
+) -> Any:
+    """A program of the Конструктор as the programs app stores it (status read through its existing fields)."""
+    from django.utils import timezone
+
+    from portal.programs.models import Program
+
+    return Program.objects.create(
+        school=school,
+        kind=kind,
+        status=status,
+        title="ШППКО" if kind == "shppko" else "Программа профилактики учебной неуспешности",
+        profile_year=years[0],
+        year_from=years[0],
+        year_to=years[1],
+        approved_at=timezone.now() if status != "draft" else None,
+    )
+
+
+def registry_document(
+    municipality: Any, school: Any = None, slots: tuple[str, ...] = (), **fields: Any
+) -> Any:
+    """A registry document in force, evidencing ``slots``."""
+    import datetime
+
+    from portal.documents.models import ProgramDocument
+
+    values = {
+        "kind": "order",
+        "title": "Тестовый документ",
+        "date": datetime.date(2023, 1, 26),
+        "status": "active",
+        **fields,
+    }
+    return ProgramDocument.objects.create(
+        municipality=municipality, school=school, indicators=list(slots), **values
+    )

@@ -9,7 +9,7 @@ from portal.demo.base import MUNICIPALITY_CODE
 from portal.demo.registry import loaders
 from portal.demo.services import load_demo
 from portal.identification.models import IdentificationRun, SchoolOutcome
-from portal.monitoring import derive
+from portal.monitoring import derive, records
 from portal.monitoring.demo import load_monitoring_demo
 from portal.monitoring.models import IndicatorValue, MonitoringPeriod, SchoolSubmission
 from portal.schools.models import Municipality, School
@@ -35,6 +35,16 @@ def _base(db: Any) -> Municipality:
     ):
         SchoolOutcome.objects.create(run=run, school=School.objects.get(code=code), categories=categories)
     return municipality
+
+
+def _records(municipality: Municipality) -> None:
+    """The demo's records that decide answers (programs, roadmap, public page, registry): the loaders the demo
+    registry runs before the monitoring loader."""
+    for loader in loaders():
+        if loader.name == "monitoring":
+            return
+        loader.func(municipality, lambda s: None)
+    raise AssertionError("the monitoring loader is not registered")
 
 
 def _values() -> list[tuple[Any, ...]]:
@@ -72,12 +82,69 @@ def test_it_creates_a_closed_2023_and_an_open_2024_with_plausible_values(db: Any
     )  # + municipal
     shares = [r.value for r in derive.rows(derive.load(p2024)) if r.derived and r.value is not None]
     assert shares and all(0 <= v <= 100 for v in shares)  # every derived value of this set is a share
-    assert p2023.frozen and "2023" in lines[0]
+    assert p2023.frozen and "2023" in lines[-1]
     first = _values()
     entries = AuditEntry.objects.count()
+    last = AuditEntry.objects.order_by("pk").last()
     load_monitoring_demo(municipality, lines.append)
     assert _values() == first  # a second load keeps the periods…
-    assert AuditEntry.objects.count() == entries  # …and writes nothing
+    new = list(AuditEntry.objects.filter(pk__gt=last.pk).values_list("action", "object_repr"))
+    assert AuditEntry.objects.count() == entries, new  # …and writes nothing
     MonitoringPeriod.objects.filter(municipality=municipality).delete()
     load_monitoring_demo(municipality, lines.append)
     assert _values() == first  # seeded: the same numbers when loaded afresh
+
+
+def test_no_demo_answer_contradicts_its_records(db: Any) -> None:
+    """Every answer a record rule decides, of every demo school, in both periods, is what the records say (issue
+    #18 acceptance): the closed 2023 keeps what it wrote at closing, the open 2024 reads the records live."""
+    municipality = _base(db)
+    _records(municipality)
+    load_monitoring_demo(municipality, lambda s: None)
+    checked = 0
+    for period in MonitoringPeriod.objects.filter(municipality=municipality).order_by("year"):
+        data = derive.load(period)
+        assert data.contradictions == [], period.year
+        recs = records.load_records(period)
+        detail = {
+            (v.indicator_id, v.subitem, v.school_id): v for v in IndicatorValue.objects.filter(period=period)
+        }
+        for ind in data.indicators:
+            for level, slots in (("school", ind.school_slots), ("municipal", ind.municipal_slots)):
+                for sub in slots:
+                    rule = ind.record_rule(sub, level)
+                    if rule is None:
+                        continue
+                    schools = [None] if level == "municipal" else derive.target_ids(data, ind, "", sub)
+                    for school_id in schools:
+                        answer = records.decide(recs, rule, school_id, ind.code, sub)
+                        if (
+                            answer is None
+                        ):  # «yes_only» and no record: the school types (nothing to contradict)
+                            continue
+                        if period.is_open:
+                            got = data.answers[(ind.pk, sub, school_id)].value
+                        else:
+                            stored = detail[(ind.pk, sub, school_id)]
+                            assert stored.origin == "system", (period.year, ind.code, sub, school_id)
+                            got = stored.bool_value
+                        assert got == answer.value, (period.year, ind.code, sub, school_id)
+                        checked += 1
+    assert (
+        checked > 50
+    )  # 1.1 (2 slots), 1.3, 3.8 «Конструктор», 4.1, 5.4 … for each target school, both years
+
+
+def test_oosh1_answers_1_3_and_the_constructor_yes_from_its_approved_shppko(db: Any) -> None:
+    municipality = _base(db)
+    _records(municipality)
+    load_monitoring_demo(municipality, lambda s: None)
+    school = School.objects.get(code="MNS-OOSH01")
+    for period in MonitoringPeriod.objects.filter(municipality=municipality):
+        detail = derive.school_detail(period, school.pk)
+        for code, sub in (("1.3", ""), ("3.8", "constructor")):
+            ind = period.indicator_set.indicators.get(code=code)
+            value = detail[(ind.pk, sub)]
+            assert (value.bool_value, value.origin) == (True, "system"), (period.year, code)
+            assert "ШППКО 2023–2025, версия 1 (утверждена" in value.text
+            assert value.links and value.links[0].startswith("/programs/")

@@ -1,5 +1,5 @@
 """The school form does not ask an ООШ about СОО (issue 17): the levels of 7.7 (ООП НОО, ООО, СОО) follow the
-school's kind (portal.schools.models.School.KIND_LEVELS)."""
+school's kind (opora.indicator_types.levels_of_kind, read through School.education_levels)."""
 
 from __future__ import annotations
 

@@ -35,18 +35,34 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "targets P": lambda w: reverse("monitoring:targets", args=[w["P"].pk]),
     "template P": lambda w: reverse("monitoring:template", args=[w["P"].pk]),
     "upload P": lambda w: reverse("monitoring:upload", args=[w["P"].pk]),
+    "goals P": lambda w: reverse("monitoring:goals", args=[w["P"].pk]),
+    "goals P2": lambda w: reverse("monitoring:goals", args=[w["P2"].pk]),
+    "close P": lambda w: reverse("monitoring:close", args=[w["P"].pk]),
+    "close P2": lambda w: reverse("monitoring:close", args=[w["P2"].pk]),
+    "explain P": lambda w: reverse("monitoring:explain", args=[w["P"].pk, "1.3"]),
 }
 
-_VIEW_M = {"periods M", "dashboard P", "card S1", "card S2", "targets P", "submissions P"}
+_VIEW_M = {
+    "periods M",
+    "dashboard P",
+    "card S1",
+    "card S2",
+    "targets P",
+    "submissions P",
+    "goals P",
+    "explain P",
+}
 ALLOWED: dict[tuple[str, str], set[str]] = {
-    ("coordinator", "M"): _VIEW_M | {"form S1", "form S2", "municipal P", "template P", "upload P"},
+    ("coordinator", "M"): _VIEW_M
+    | {"form S1", "form S2", "municipal P", "template P", "upload P", "close P"},
     ("method_centre", "M"): _VIEW_M | {"municipal P", "template P", "upload P"},
     ("school_team", "S1"): {"card S1", "form S1"},
     ("region_viewer", "R"): _VIEW_M,
     # Regional roles: region R covers M (as its coordinator does); R2 covers only M2 and its period P2.
-    ("region_coordinator", "R"): _VIEW_M | {"form S1", "form S2", "municipal P", "template P", "upload P"},
-    ("region_coordinator", "R2"): {"periods M2", "dashboard P2"},
-    ("region_viewer", "R2"): {"periods M2", "dashboard P2"},
+    ("region_coordinator", "R"): _VIEW_M
+    | {"form S1", "form S2", "municipal P", "template P", "upload P", "close P"},
+    ("region_coordinator", "R2"): {"periods M2", "dashboard P2", "goals P2", "close P2"},
+    ("region_viewer", "R2"): {"periods M2", "dashboard P2", "goals P2"},
 }
 
 MATRIX = role_url_matrix(ALLOWED, URLS)
@@ -75,7 +91,7 @@ def test_it_sends_anonymous_users_to_login(client: Client, periods: dict[str, An
 
 def _post_form(client: Client, w: dict[str, Any], school: str) -> Any:
     url = reverse("monitoring:school_form", args=[w["P"].pk, w[school].pk])
-    return client.post(url, {"totals-staff_total": "20", "v_5_4_bool": "yes", "save": "1"})
+    return client.post(url, {"totals-staff_total": "20", "v_4_2_bool": "yes", "save": "1"})
 
 
 def test_a_school_team_edits_only_its_own_school(
@@ -86,7 +102,7 @@ def test_a_school_team_edits_only_its_own_school(
     assert not IndicatorValue.objects.filter(school=periods["S2"]).exists()
     response = _post_form(client, periods, "S1")
     assert response.status_code == 302
-    value = IndicatorValue.objects.get(school=periods["S1"], indicator__code="5.4")
+    value = IndicatorValue.objects.get(school=periods["S1"], indicator__code="4.2")
     assert value.bool_value is True
 
 
@@ -97,7 +113,7 @@ def test_a_school_team_cannot_write_in_a_closed_period(
     client.force_login(user_with_role("school_team", "S1"))
     response = _post_form(client, periods, "S1")
     assert response.status_code == 302
-    assert not IndicatorValue.objects.filter(period=periods["P"]).exists()
+    assert not IndicatorValue.objects.filter(period=periods["P"]).exclude(origin="system").exists()
     page = client.get(response["Location"]).content.decode()
     assert "Период 2024 г. закрыт: анкета доступна только для просмотра." in page
 
@@ -120,7 +136,12 @@ def test_only_the_coordinator_closes_a_period(
     client.force_login(user_with_role("method_centre", "M"))
     assert client.post(url).status_code == 404
     client.force_login(user_with_role("coordinator", "M"))
-    assert client.post(url).status_code == 302
+    # first the impact and a question (nothing changes), then the confirmed close
+    page = client.post(url).content.decode()
+    assert "Закрыть период мониторинга 2024 г.?" in page and 'name="confirmed" value="1"' in page
+    periods["P"].refresh_from_db()
+    assert periods["P"].status == MonitoringPeriod.Status.OPEN
+    assert client.post(url, {"confirmed": "1"}).status_code == 302
     periods["P"].refresh_from_db()
     assert periods["P"].status == MonitoringPeriod.Status.CLOSED
 
@@ -174,7 +195,7 @@ def test_only_the_coordinator_reopens_a_closed_period_with_a_reason(
     from portal.monitoring.tests.conftest import slot
 
     sub = SchoolSubmission.objects.get(period=periods["P"], school=periods["S1"])
-    services.save_school_values(sub, {"5.4|": {"bool_value": True}}, [slot(periods["P"], "5.4")], by=None)
+    services.save_school_values(sub, {"4.2|": {"bool_value": True}}, [slot(periods["P"], "4.2")], by=None)
     assert IndicatorValue.objects.get(
-        period=periods["P"], school=periods["S1"], indicator__code="5.4"
+        period=periods["P"], school=periods["S1"], indicator__code="4.2"
     ).bool_value

@@ -17,7 +17,7 @@ from portal.monitoring.models import (
     MonitoringPeriod,
     SchoolSubmission,
 )
-from portal.monitoring.tests.conftest import slot, submission
+from portal.monitoring.tests.conftest import program, registry_document, slot, submission
 from portal.results.models import AssessmentResult, ImportBatch
 
 
@@ -86,18 +86,22 @@ def test_an_indicator_with_values_cannot_disappear(world: dict[str, Any], db: An
 
 
 def _fill_hand_worked_case(period: MonitoringPeriod, world: dict[str, Any]) -> None:
-    """S1 (ШНОР): 40 staff; S2 (зона риска): 10 staff. Values chosen so every derivation is checkable by hand."""
+    """S1 (ШНОР): 40 staff; S2 (зона риска): 10 staff. Values chosen so every derivation is checkable by hand.
+
+    1.3 and 5.4 are not typed: S1 has an approved ШППКО and an approved failure-prevention program in the
+    Конструктор, S2 its failure-prevention program in the registry (the records decide them).
+    """
     s1, s2 = submission(period, world["S1"]), submission(period, world["S2"])
-    link = ["https://school1.example.ru/shppko.pdf"]
+    program(world["S1"])
+    program(world["S1"], "failure_prevention")
+    registry_document(world["M"], world["S2"], ("5.4",), kind="failure_prevention_program")
     s1_values = {
-        "1.3|": {"bool_value": True, "links": link},
         "3.1|": {"numerator": 10},
         "3.7|teachers": {"number": 4},
         "3.7|heads": {"number": 1},
         "3.7|leadership_teams": {"number": 1},
         "3.8|kmc": {"bool_value": True},
         "5.3|teachers": {"number": 3},
-        "5.4|": {"bool_value": True},
         "7.7|noo": {"number": 100},
     }
     s2_values = {
@@ -107,7 +111,6 @@ def _fill_hand_worked_case(period: MonitoringPeriod, world: dict[str, Any]) -> N
         "3.7|leadership_teams": {"number": 1},
         "3.8|kmc": {"bool_value": False},
         "5.3|teachers": {"number": 0},
-        "5.4|": {"bool_value": True},
         "7.7|noo": {"number": 95},
     }
     for sub, values, staff in ((s1, s1_values, 40), (s2, s2_values, 10)):
@@ -130,7 +133,7 @@ def test_municipal_values_are_derived_from_submitted_school_values(
     for school in ("S1", "S2"):
         services.submit(submission(period, world[school]), by=None)
 
-    # 1.3 counts ШНОР only: S1 «да» → 1 of 1 = 100 %
+    # 1.3 counts ШНОР only: S1's approved ШППКО → «да» → 1 of 1 = 100 %
     assert _row(period, "1.3").value == pytest.approx(100.0)
     # 3.1 share of teachers: (10 + 9) / (40 + 10) = 19 / 50 = 38 % → bucket «31 – 50%»
     r31 = _row(period, "3.1")
@@ -139,16 +142,19 @@ def test_municipal_values_are_derived_from_submitted_school_values(
     assert "19 из 50" in r31.derived.explanation_ru
     # 3.7: people only (teams are not people): (4 + 1 + 2 + 1) / (40 + 10) = 8 / 50 = 16 %
     assert _row(period, "3.7").value == pytest.approx(16.0)
-    # 3.8 КМЦ: S1 да, S2 нет → 1 / 2 = 50 %; 2024 target «не менее 50 %» → met
+    # 3.8 КМЦ: S1 да, S2 нет → 1 / 2 = 50 % over ШНРО and at risk; the 2024 target «не менее 50% ШНРО»
+    # (002:362-364) counts ШНРО only: S1 → 1 / 1 = 100 % → met
     kmc = _row(period, "3.8", "kmc")
     assert kmc.value == pytest.approx(50.0)
+    (check,) = kmc.checks
+    assert (check.base, check.value, check.status) == ("shnor", pytest.approx(100.0), "met")
     assert kmc.status == "met"
-    assert kmc.target_display == "не менее 50 %"
+    assert kmc.target_display == "не менее 50 % — ШНРО (Приложение 1 к приказу № 41)"
     # … with only ШНОР counted (category filter): S1 → 100 %
     assert _row(period, "3.8", "kmc", "shnor").value == pytest.approx(100.0)
     # 5.3 teachers: counts > 0 are «да»: S1 3, S2 0 → 1 / 2 = 50 %
     assert _row(period, "5.3", "teachers").value == pytest.approx(50.0)
-    # 5.4 all schools of M (S1, S2): both «да» → 100 %
+    # 5.4 all schools of M (S1, S2): S1 from its approved program, S2 from the registry → both «да» → 100 %
     assert _row(period, "5.4").value == pytest.approx(100.0)
     # 7.7 НОО: S1 100 % → «100%», S2 95 % → «90-99%»: 50 % / 50 %
     noo = _row(period, "7.7", "noo")
@@ -165,13 +171,13 @@ def test_a_yes_without_the_required_link_is_refused_naming_the_indicator(
     with pytest.raises(services.ValidationFailed) as err:
         services.save_school_values(
             sub,
-            {"1.3|": {"bool_value": True}, "3.1|": {"numerator": 50}},
-            [slot(period, "1.3"), slot(period, "3.1")],
+            {"3.4|": {"bool_value": True}, "3.1|": {"numerator": 50}},
+            [slot(period, "3.4"), slot(period, "3.1")],
             by=None,
             staff_total=40,
         )
     assert err.value.errors == [
-        "Показатель 1.3: при ответе «да» нужна ссылка на документ.",
+        "Показатель 3.4: при ответе «да» нужна ссылка на документ.",
         "Показатель 3.1: 50 больше, чем всего в школе (40).",
     ]
     assert not IndicatorValue.objects.filter(period=period).exists()  # nothing written
@@ -182,16 +188,17 @@ def test_a_closed_period_rejects_every_write(period: MonitoringPeriod, world: di
     closed = services.close_period(period, by=None)
     message = "Период мониторинга 2024 г. закрыт координатором: изменения не принимаются."
     with pytest.raises(services.PeriodLocked, match=message):
-        services.save_school_values(sub, {"5.4|": {"bool_value": True}}, [slot(closed, "5.4")], by=None)
+        services.save_school_values(sub, {"4.2|": {"bool_value": True}}, [slot(closed, "4.2")], by=None)
     with pytest.raises(services.PeriodLocked):
         services.submit(sub, by=None)
     with pytest.raises(services.PeriodLocked):
         services.save_municipal_values(
-            closed, {"1.2|": {"bool_value": False}}, [slot(closed, "1.2", "", "municipal")], by=None
+            closed, {"6.4|": {"bool_value": False}}, [slot(closed, "6.4", "", "municipal")], by=None
         )
     with pytest.raises(services.PeriodLocked):
         services.close_period(closed, by=None)
-    assert not IndicatorValue.objects.filter(period=period).exists()
+    # nothing typed; only the answers the records gave at closing were written down
+    assert not IndicatorValue.objects.filter(period=period).exclude(origin="system").exists()
 
 
 def test_closing_freezes_the_municipal_values(period: MonitoringPeriod, world: dict[str, Any]) -> None:
@@ -210,26 +217,31 @@ def test_a_submitted_form_is_locked_for_the_school_until_returned(
     sub = submission(period, world["S1"])
     services.submit(sub, by=None)
     with pytest.raises(services.MonitoringError, match="после возврата на доработку"):
-        services.save_school_values(sub, {"5.4|": {"bool_value": True}}, [slot(period, "5.4")], by=None)
+        services.save_school_values(sub, {"4.2|": {"bool_value": True}}, [slot(period, "4.2")], by=None)
     with pytest.raises(services.MonitoringError, match="комментарий обязателен"):
         services.review(sub, accept=False, by=None)
     returned = services.review(sub, accept=False, comment="Нет ссылки", by=None)
     assert returned.status == SchoolSubmission.Status.RETURNED
-    services.save_school_values(returned, {"5.4|": {"bool_value": True}}, [slot(period, "5.4")], by=None)
+    services.save_school_values(returned, {"4.2|": {"bool_value": True}}, [slot(period, "4.2")], by=None)
     services.submit(returned, by=None)
     assert services.review(returned, accept=True, by=None).status == SchoolSubmission.Status.ACCEPTED
 
 
 def test_only_manual_indicators_take_municipal_values(period: MonitoringPeriod) -> None:
     n = services.save_municipal_values(
-        period,
-        {"1.2|": {"bool_value": True, "links": ["https://uo.example.ru/order.pdf"]}},
-        [slot(period, "1.2", "", "municipal")],
-        by=None,
+        period, {"6.4|": {"bool_value": True}}, [slot(period, "6.4", "", "municipal")], by=None
     )
     assert n == 1
-    row = _row(period, "1.2")
+    row = _row(period, "6.4")
     assert (row.value, row.display) == (True, "да")
+    # 1.2 is decided by the registry: typing it is refused, naming where the answer comes from
+    with pytest.raises(services.ValidationFailed, match=r"1\.2: ответ выводится из записей системы"):
+        services.save_municipal_values(
+            period,
+            {"1.2|": {"bool_value": True, "links": ["https://uo.example.ru/order.pdf"]}},
+            [slot(period, "1.2", "", "municipal")],
+            by=None,
+        )
     with pytest.raises(services.MonitoringError, match="рассчитывается из школьных значений"):
         services.save_municipal_values(
             period, {"3.1|": {"number": 40}}, [slot(period, "3.1", "", "municipal")], by=None
@@ -347,12 +359,14 @@ def test_a_committed_write_derives_the_dashboard_values_for_the_next_reader(
     django_assert_num_queries: Any,
 ) -> None:
     sub = submission(period, world["S1"])
-    services.save_school_values(sub, {"5.4|": {"bool_value": True}}, [slot(period, "5.4")], by=None)
+    services.save_school_values(sub, {"4.2|": {"bool_value": True}}, [slot(period, "4.2")], by=None)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.submit(sub, by=None)
     assert callbacks  # the write scheduled the derivation for after its commit
-    period.refresh_from_db()
-    with django_assert_num_queries(0):  # the reader finds the new revision's rows in the cache
+    period = MonitoringPeriod.objects.select_related("municipality", "indicator_set").get(pk=period.pk)
+    # The reader finds the new revision's rows in the cache: it reads no value, only the records that decide
+    # answers in an open period (programs, registry, public page, risk data) for the cache key.
+    with django_assert_num_queries(4):
         rows, _summary = derive.cached_rows(period)
-    # 5.4 over the target schools with a submitted form: S1 answered «да» → 1 of 1 = 100 %
-    assert next(r for r in rows if r.indicator.code == "5.4").value == 100.0
+    # 4.2 over all schools with a submitted form: S1 answered «да» → 1 of 1 = 100 %
+    assert next(r for r in rows if r.indicator.code == "4.2").value == 100.0

@@ -28,8 +28,12 @@ def test_the_dashboard_shows_value_target_status_and_derivation(
     page = client.get(reverse("monitoring:period", args=[period.pk])).content.decode()
     row = page[page.index('id="row-38-kmc"') :]
     row = row[: row.index("</tr>")]
-    # 1 of 2 target schools «да» = 50 %; target 2024 «не менее 50 %» (002, стр. 362-364) → met
-    assert "50 %" in row and "не менее 50 %" in row and "достигнуто" in row
+    # 1 of 2 target schools «да» = 50 %; target 2024 «не менее 50% ШНРО» (002, стр. 362-364) counts ШНРО only:
+    # S1 → 100 % → met, shown beside the value with its base
+    assert (
+        "50 %" in row and "не менее 50 % — ШНРО (Приложение 1 к приказу № 41)" in row and "достигнуто" in row
+    )
+    assert "по базе «ШНРО»: 100 %" in row
     assert "Доля целевых школ с ответом «да»: 1 из 2 = 50 %" in row
     # the direction filter leaves only direction 5
     page = client.get(reverse("monitoring:period", args=[period.pk]), {"direction": "5"}).content.decode()
@@ -70,16 +74,16 @@ def test_the_dashboard_needs_a_bounded_number_of_queries(
     services.set_target_schools(period, shnor=[s.pk for s in schools], at_risk=[], by=None)
     for school in schools[:10]:
         sub = SchoolSubmission.objects.create(period=period, school=school)
-        services.save_school_values(sub, {"5.4|": {"bool_value": True}}, [slot(period, "5.4")], by=None)
+        services.save_school_values(sub, {"4.2|": {"bool_value": True}}, [slot(period, "4.2")], by=None)
         services.submit(sub, by=None)
     services.close_period(earlier, by=None)
     # every write above bumped the revision: this request recomputes (cold) and must not need more queries
     with django_assert_max_num_queries(len(cold.captured_queries)):
         response = client.get(url)
     assert response.status_code == 200
-    # the new values are seen at once (no stale cache): 5.4 — the 10 schools with data all answered «да» → 100 %
+    # the new values are seen at once (no stale cache): 4.2 — the 10 schools with data all answered «да» → 100 %
     page = response.content.decode()
-    row = page[page.index('id="row-54"') :]
+    row = page[page.index('id="row-42"') :]
     assert "100 %" in row[: row.index("</tr>")]
 
 
@@ -89,32 +93,45 @@ def test_the_school_form_is_generated_from_the_catalogue(
     client.force_login(user_with_role("school_team", "S1"))
     url = reverse("monitoring:school_form", args=[period.pk, world["S1"].pk])
     page = client.get(url).content.decode()
-    assert "Направление 1. Нормативно-правовая база" in page
+    assert "Направление 3. Методическое сопровождение" in page
     # the school's wording from the source is the help text
-    assert "Наличие в школах с низкими результатами обучения школьной программы повышения качества" in page
+    assert (
+        "Наличие в школе деятельности по ликвидации выявленных профессиональных дефицитов педагогов" in page
+    )
     assert 'name="v_3_8__kmc_bool"' in page
     assert 'name="v_7_1__math_bool"' not in page  # dynamics are computed, never typed
+    # 1.3 and «Конструктор» are decided by the records: shown read-only with their source, never an input
+    assert 'name="v_1_3_bool"' not in page and 'name="v_3_8__constructor_bool"' not in page
+    computed = page[page.index('id="computed-13"') :]
+    assert "из записей системы" in computed[:2000] and "Конструктор ШППКО" in computed[:2000]
     response = client.post(
-        url, {"totals-staff_total": "40", "v_1_3_bool": "yes", "v_3_1_numerator": "10", "submit": "1"}
+        url, {"totals-staff_total": "40", "v_3_4_bool": "yes", "v_3_1_numerator": "10", "submit": "1"}
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Показатель 1.3: при ответе «да» нужна ссылка на документ." in page
+    assert "Показатель 3.4: при ответе «да» нужна ссылка на документ." in page
     assert submission(period, world["S1"]).status == SchoolSubmission.Status.DRAFT
     response = client.post(
         url,
         {
             "totals-staff_total": "40",
-            "v_1_3_bool": "yes",
-            "v_1_3_links": "https://s1.example.ru/shppko.pdf",
+            "v_3_4_bool": "yes",
+            "v_3_4_links": "https://s1.example.ru/deficits.pdf",
             "v_3_1_numerator": "10",
             "submit": "1",
+            "loaded_state": _loaded_state(page),
         },
     )
     assert response.status_code == 302
     assert submission(period, world["S1"]).status == SchoolSubmission.Status.SUBMITTED
     card = client.get(response["Location"]).content.decode()
     assert "10 чел. (25 %)" in card  # 10 of 40 = 25 %
+
+
+def _loaded_state(page: str) -> str:
+    """The stale-save snapshot a rendered form carries."""
+    start = page.index('name="loaded_state" value="') + len('name="loaded_state" value="')
+    return page[start : page.index('"', start)]
 
 
 def test_opening_a_period_from_the_page(

@@ -60,7 +60,8 @@ def test_public_pages_feeds_and_documents_name_no_teacher(client: Client, demo: 
         assert response.status_code == 200, url
         texts.append(response.content.decode())
     published = PublicDocument.objects.filter(municipality=demo, status=Status.PUBLISHED)
-    assert published.count() >= 5
+    # the demo publishes four files (the orders № 84 and № 41 are registry entries without files, portal/documents)
+    assert published.count() >= 4
     for doc in published.exclude(file=""):  # a document may be a link instead of a file
         with doc.file.open("rb") as handle:
             data = handle.read()

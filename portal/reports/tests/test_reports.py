@@ -52,19 +52,26 @@ def test_school_facts_come_from_the_runs_risk_data_and_the_submitted_form(
 ) -> None:
     _risk(world, "S1", internet_mbps=20.0, staff_vacancies=0)
     sub = submission(period, world["S1"])
-    monitoring.save_school_values(sub, {"1.3|": {"bool_value": False}}, [slot(period, "1.3")], by=None)
+    monitoring.save_school_values(sub, {"5.1|": {"bool_value": False}}, [slot(period, "5.1")], by=None)
     data = load_year(world["M"], 2024)
     draft = school_facts(data, world["S1"])
-    assert "has_program" not in draft.values  # a draft is not the school's answer yet
+    assert "has_partnership" not in draft.values  # a draft is not the school's answer yet
+    # 1.3 is not typed: the records decide it (no ШППКО in the Конструктор, nothing in the registry) — «нет»
+    assert draft.values["has_program"] is False
+    assert draft.sources["has_program"] == "мониторинг 2024 г., показатель 1.3"
     monitoring.submit(sub, by=None)
     facts = school_facts(load_year(world["M"], 2024), world["S1"])
     assert (
         facts.values["cat_low_results"] is True and facts.values["years_low_results"] == 2.0
     )  # 2023 and 2024
     assert facts.values["std_residual"] == -2.1 and facts.values["internet_mbps"] == 20.0
-    assert facts.values["has_program"] is False and facts.values["form_submitted"] is True
-    assert facts.sources["has_program"] == "мониторинг 2024 г., показатель 1.3"
-    assert facts.values["indicators_not_met"] == 1.0 and facts.values["indicators_not_met_list"] == "1.3"
+    assert facts.values["has_partnership"] is False and facts.values["form_submitted"] is True
+    # «нет» from the records (1.1 ×2, 1.3, 3.8 «Конструктор», 4.1, 5.4) and the typed 5.1
+    assert facts.values["indicators_not_met"] == 7.0
+    assert facts.values["indicators_not_met_list"] == (
+        "1.1 «Программа профилактики учебной неуспешности»; 1.1 «Положение о ВСОКО или Положение об управлении КО»; "
+        "1.3; 3.8 «Конструктор по разработке ШППКО»; 4.1; 5.1; 5.4"
+    )
 
 
 def test_authority_facts_count_shnor_without_a_program_and_missing_risk_data(
@@ -160,9 +167,12 @@ def test_the_monitoring_report_has_targets_and_recommendations(
     )
     text, tables = _docx_text(content)
     assert "Аналитический отчёт о результатах мониторинга реализации программы" in text
-    # 3.8 «КМЦ»: 1 of the 1 target school with a submitted form = 100 %; target 2024 «не менее 50 %» (002:362-364)
+    # 3.8 «КМЦ»: 1 of the 1 target school with a submitted form = 100 %; target 2024 «не менее 50% ШНРО»
+    # (002:362-364), checked on ШНРО (S1 is ШНОР: 100 %)
     kmc = next(row for row in tables[0] if row[0] == "3.8")
-    assert kmc[2] == "100 %" and kmc[3] == "не менее 50 %" and kmc[4] == "достигнуто"
+    assert kmc[2] == "100\u00a0%; по базе «ШНРО»: 100\u00a0%"
+    assert kmc[3] == "не менее 50\u00a0% — ШНРО (Приложение 1 к приказу № 41)"
+    assert kmc[4] == "достигнуто"
     assert "3. Рекомендации управлению образования" in text and "4. Адресные рекомендации школам" in text
     # R41: S1 is ШНОР in 2023 and 2024; R40 (1 ШНОР without a program) is below its significance (≥ 2)
     assert (

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from portal.accounts.permissions import has_perm
-from portal.roadmap import services
+from portal.roadmap import overdue, services
 from portal.schools.models import Municipality, School
 
 register = template.Library()
@@ -24,13 +24,15 @@ def roadmap_block(context: dict[str, Any], municipality: Municipality) -> dict[s
     entries = list(services.entries_for(municipality, schools=schools, municipal=True))
     lists = services.buckets(entries)
     by_key = {str(e.pk): e for e in entries}
+    late = overdue.overdue(municipality, overdue.DEFAULT, among=entries)
     return {
         "show": True,
         "municipality": municipality,
         "total": len(entries),
         "counts": lists.counts,
-        "overdue": [(f, by_key[f.entry.key]) for f in lists.overdue[:5]],
-        "overdue_total": len(lists.overdue),
+        "overdue": late.flagged[:5],
+        "overdue_total": late.count,
+        "scope_text": late.scope_text,
         "due_soon": [(f, by_key[f.entry.key]) for f in lists.due_soon[:5]],
         "due_soon_total": len(lists.due_soon),
         "soon_days": services.soon_days(),

@@ -36,8 +36,9 @@ def test_the_demo_has_done_in_progress_overdue_and_due_soon_items(db: Any) -> No
     ]
     assert late and max(late) <= MAX_OVERDUE_DAYS
     assert Evidence.objects.filter(entry__item__municipality=municipality).exists()
-    assert RoadmapItem.objects.filter(municipality=municipality, school__isnull=True).count() == 40
-    assert messages[0].startswith("Дорожная карта (демо): пунктов-лет 103;")  # 98 municipal + 5 school
+    # 18 (2023–2025) + 22 (2022–2023) + 15 (stages and mechanisms of the 2020–2022 program)
+    assert RoadmapItem.objects.filter(municipality=municipality, school__isnull=True).count() == 55
+    assert messages[0].startswith("Дорожная карта (демо): пунктов-лет 144;")  # 98 + 41 municipal + 5 school
     # A second load keeps what is there.
     before = list(RoadmapEntry.objects.order_by("pk").values_list("status", "done_on"))
     load_roadmap_demo(municipality, messages.append)

@@ -21,8 +21,10 @@ def test_every_measure_is_in_the_database_with_its_responsible_years_and_results
     roadmaps: dict[str, Any],
 ) -> None:
     shipped = builtin_roadmaps()
-    # 18 items in roadmap_2023_2025.yaml, 22 in roadmap_2022_2023.yaml (docs/roadmap-notes.md).
+    # 18 items in roadmap_2023_2025.yaml, 22 in roadmap_2022_2023.yaml, 15 stages and mechanisms of the
+    # 2020–2022 program in program_2020_2022.yaml (docs/roadmap-notes.md).
     assert {code: len(rm.items) for code, rm in shipped.items()} == {
+        "minusinsk_2020_2022_program": 15,
         "minusinsk_2022_2023": 22,
         "minusinsk_2023_2025": 18,
     }
@@ -43,7 +45,7 @@ def test_every_measure_is_in_the_database_with_its_responsible_years_and_results
                 assert entry.due == it.due_dates(year)
                 assert entry.status == Status.PLANNED
     # 2023–2025: 18 items × 3 years; 2022–2023: 22 items × 2 years (every item plans both years).
-    assert RoadmapEntry.objects.filter(item__municipality=roadmaps["M"]).count() == 18 * 3 + 22 * 2
+    assert RoadmapEntry.objects.filter(item__municipality=roadmaps["M"]).count() == 18 * 3 + 22 * 2 + 41
 
 
 def test_directions_and_special_deadlines_are_kept(roadmaps: dict[str, Any]) -> None:
@@ -127,5 +129,5 @@ def test_the_sync_command_needs_a_scope_and_loads_a_municipality(world: dict[str
     with pytest.raises(CommandError, match="нет-такого"):
         call_command("sync_roadmap", municipality=["нет-такого"])
     call_command("sync_roadmap", municipality=[world["M"].code])
-    assert RoadmapItem.objects.filter(municipality=world["M"]).count() == 40  # 18 + 22
+    assert RoadmapItem.objects.filter(municipality=world["M"]).count() == 55  # 18 + 22 + 15
     assert not RoadmapItem.objects.filter(municipality=world["M2"]).exists()

@@ -38,10 +38,22 @@ def ids(page: str) -> set[int]:
 def test_filters_by_direction_year_and_status(coordinator: Client, roadmaps: dict[str, Any]) -> None:
     url = reverse("roadmap:municipal", args=[roadmaps["M"].pk])
     everything = ids(coordinator.get(url).content.decode())
-    assert len(everything) == 18 * 3 + 22 * 2  # both roadmaps, every year
-    # Direction 6, 2024: in 2023–2025 only 6.1 and 6.2 have direction 6; 2022–2023 has no direction 6.
-    page = coordinator.get(url, {"direction": "6", "year": "2024"}).content.decode()
+    # every roadmap, every year: 2023–2025 (18 × 3), 2022–2023 (22 × 2), the 2020–2022 program's stages and
+    # mechanisms (41 item-years: 1 + 3 + 1 + 7 × 3 + 4 × 3 + 3)
+    assert len(everything) == 18 * 3 + 22 * 2 + 41
+    # Direction 6 of 2023–2025, 2024: only 6.1 and 6.2.
+    page = coordinator.get(url, {"direction": "minusinsk_2023_2025:6", "year": "2024"}).content.decode()
     assert ids(page) == {entry_of(roadmaps, "6.1", 2024).pk, entry_of(roadmaps, "6.2", 2024).pk}
+    # Direction 1 of 2022–2023 does not mix in direction 1 of 2023–2025 (they share the number, not the title)
+    page = coordinator.get(url, {"direction": "minusinsk_2022_2023:1"}).content.decode()
+    section = RoadmapEntry.objects.filter(
+        item__municipality=roadmaps["M"],
+        item__school=None,
+        item__source="minusinsk_2022_2023",
+        item__direction=1,
+    )
+    assert ids(page) == set(section.values_list("pk", flat=True)) and len(ids(page)) == 11 * 2
+    assert "направление 1 «Создание организационной инфраструктуры проекта" in page
     # Mark one done: the «done» filter shows exactly it.
     done = entry_of(roadmaps, "1.4", 2024)
     services.set_status(done, Status.DONE, by=None)
@@ -60,7 +72,7 @@ def test_bad_filter_values_are_ignored_not_a_500(coordinator: Client, roadmaps: 
     url = reverse("roadmap:municipal", args=[roadmaps["M"].pk])
     response = coordinator.get(url, {"direction": "x", "year": "'; drop", "status": "<b>", "scope": "zzz"})
     assert response.status_code == 200
-    assert len(ids(response.content.decode())) == 98
+    assert len(ids(response.content.decode())) == 98 + 41
 
 
 def test_htmx_gets_the_table_only(coordinator: Client, roadmaps: dict[str, Any]) -> None:
