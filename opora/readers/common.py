@@ -218,27 +218,14 @@ def load_grids(data: bytes, filename: str) -> list[Grid] | RowError:
 
 def load_grid(data: bytes, filename: str, *, wanted: Callable[[Grid], bool] | None = None) -> Grid | RowError:
     """The first sheet (or the first for which ``wanted`` is true) of a CSV/XLSX/XLS/ODS file."""
-    lower = filename.lower()
-    if not data:
-        return RowError(filename, None, None, None, "файл пустой.")
-    if lower.endswith(".csv") or lower.endswith(".txt"):
-        return _csv_grid(data, filename)
-    if lower.endswith(".xlsx") or lower.endswith(".xlsm"):
-        grids = _xlsx_grids(data, filename)
-    elif lower.endswith(".xls") or lower.endswith(".ods"):
-        grids = _calamine_grids(data, filename)
-    else:
-        return RowError(filename, None, None, None, "поддерживаются файлы CSV, XLSX, XLS и ODS.")
+    grids = load_grids(data, filename)
     if isinstance(grids, RowError):
         return grids
-    non_empty = [g for g in grids if any(any(c for c in cells) for _, cells in g.rows)]
-    if not non_empty:
-        return RowError(filename, None, None, None, "в файле нет данных: все листы пустые.")
     if wanted is not None:
-        for grid in non_empty:
+        for grid in grids:
             if wanted(grid):
                 return grid
-    return non_empty[0]
+    return grids[0]
 
 
 # --- typed columns -------------------------------------------------------------------------------------------

@@ -200,25 +200,30 @@ def _overlay(data: PeriodData, answers: dict[records.Key, records.Answer]) -> No
             stored = data.municipal.get((indicator_id, subitem))
             if stored is not None and records.contradiction(answer, stored.origin, stored.bool_value):
                 data.contradictions.append(records.Contradiction(None, ref, _yes(stored.bool_value), answer))
-            data.municipal[(indicator_id, subitem)] = Stored(
-                None,
-                indicator_id,
-                subitem,
-                answer.value,
-                None,
-                None,
-                _SYSTEM,
-                None,
-                "",
-                answer.text,
-                answer.links,
-            )
+            data.municipal[(indicator_id, subitem)] = _from_records(None, indicator_id, subitem, answer)
             continue
         column = data.school_values[(indicator_id, subitem)]
         typed = column.get(school_id)
         if typed is not None and records.contradiction(answer, typed[6], typed[3]):
             data.contradictions.append(records.Contradiction(school_id, ref, _yes(typed[3]), answer))
         column[school_id] = (school_id, indicator_id, subitem, answer.value, None, None, _SYSTEM, None)
+
+
+def _from_records(school_id: int | None, indicator_id: int, subitem: str, answer: records.Answer) -> Stored:
+    """A value the records decide, in the shape of a stored one (origin «system»)."""
+    return Stored(
+        school_id,
+        indicator_id,
+        subitem,
+        answer.value,
+        None,
+        None,
+        _SYSTEM,
+        None,
+        "",
+        answer.text,
+        answer.links,
+    )
 
 
 def _yes(flag: Any) -> str:
@@ -237,19 +242,7 @@ def school_detail(period: MonitoringPeriod, school_id: int) -> dict[tuple[int, s
         del detail[key]
     for (indicator_id, subitem, sid), answer in found.items():
         if sid == school_id:
-            detail[(indicator_id, subitem)] = Stored(
-                school_id,
-                indicator_id,
-                subitem,
-                answer.value,
-                None,
-                None,
-                _SYSTEM,
-                None,
-                "",
-                answer.text,
-                answer.links,
-            )
+            detail[(indicator_id, subitem)] = _from_records(school_id, indicator_id, subitem, answer)
     return detail
 
 
