@@ -284,6 +284,10 @@ def _compare(left: float | bool, op: str, right: float | bool | None) -> bool:
     }[op]
 
 
+#: «школ(ы)», «фактора(ов)»: an ending guessed in brackets instead of a number after its noun (issue #17).
+_GUESSED_PLURAL: Final = re.compile(r"\w+\((?:ы|и|а|я|ов|ев|ей|ий|ых|их)\)")
+
+
 class _Facts(dict[str, str]):
     """Template values: every fact formatted; a placeholder of a missing fact reads «нет данных»."""
 
@@ -458,6 +462,13 @@ def _build(where: _Where, raw: Any, seen: set[str], measures: frozenset[str] | N
     bad = [n for n in names if n not in FACTS]
     if bad:
         raise where.error(code, "text", f"в шаблоне неизвестные показатели: {', '.join(bad)}")
+    if guessed := _GUESSED_PLURAL.search(text):
+        raise where.error(
+            code,
+            "text",
+            f"«{guessed.group(0)}»: окончание в скобках читается как ошибка. Поставьте число после слова, "
+            "например «Школ, не отправивших анкету: {…}».",
+        )
     rule_measures = tuple(str(m) for m in raw.get("measures") or [])
     unknown = [m for m in rule_measures if measures is not None and m not in measures]
     if unknown:

@@ -135,6 +135,10 @@ def _broken(tmp_path: Path, mutate: Any) -> Path:
             "«R01», поле «text» (текст рекомендации): в шаблоне неизвестные показатели: residual_z",
         ),
         (
+            lambda rules: rules[0].update(text="Анкеты не отправили {forms_not_submitted} школ(ы)."),
+            "«R01», поле «text» (текст рекомендации): «школ(ы)»: окончание в скобках читается как ошибка",
+        ),
+        (
             lambda rules: rules[2]["example"].update(near_miss={"std_residual": -1.01}),
             "«R03», поле «example.near_miss» (близкий пример, на котором правило не срабатывает): на этом примере правило срабатывает",
         ),
