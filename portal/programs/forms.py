@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -20,10 +21,30 @@ class DateInput(forms.DateInput):
 class NewProgramForm(forms.Form):
     kind = forms.ChoiceField(label="Вид программы", choices=Program.Kind.choices)
     profile_year = forms.TypedChoiceField(label="Рисковый профиль", coerce=int, choices=[])
+    year_from = forms.TypedChoiceField(
+        label="Срок программы",
+        coerce=int,
+        choices=[],
+        required=False,
+        empty_value=None,
+        help_text="Три года, как у программ 2023–2025 гг.; по умолчанию — с текущего года. Ответы мониторинга "
+        "года засчитывают программу, в срок которой он входит.",
+    )
 
-    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, years: list[int], today: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["profile_year"].choices = [(y, f"{y} г.") for y in years]  # type: ignore[attr-defined]
+        start = today.year
+        first = min([2023, *years])
+        self.fields["year_from"].choices = [  # type: ignore[attr-defined]
+            (y, f"{y}–{y + 2} гг.") for y in range(first, start + 2)
+        ]
+        self.fields["year_from"].initial = start
+        self.start = start
+
+    def clean_year_from(self) -> int:
+        value = self.cleaned_data.get("year_from")
+        return self.start if value is None else int(value)
 
 
 class PrioritiesForm(forms.Form):

@@ -207,11 +207,22 @@ def _draft_goals(program: Program, profile: Mapping[str, str], *, by: Any) -> No
         record(goal, "programs.goal.created", by=by, after=snapshot(goal))
 
 
+#: Years a program covers (the seeds' cycle 2023–2025).
+PROGRAM_YEARS = 3
+
+
 def create_program(
-    school: School, kind: str, *, by: Any, profile_year: int, school_year: int = 2023
+    school: School,
+    kind: str,
+    *,
+    by: Any,
+    profile_year: int,
+    school_year: int | None = None,
+    year_from: int = 2023,
 ) -> Program:
-    """A new draft: the school's data at this moment, priorities pre-selected from high risks, proposed measures
-    with default dates, one goal per priority with the baseline from data."""
+    """A new draft for ``year_from``…``year_from + 2``: the school's data at this moment, priorities pre-selected
+    from high risks, proposed measures with default dates from ``school_year`` (the program's first year by
+    default), one goal per priority with the baseline from data."""
     if kind not in Program.Kind.values:
         raise ProgramError(f"Неизвестный вид программы «{kind}».")
     profile_obj = RiskProfile.objects.filter(school=school, year=profile_year).first()
@@ -231,9 +242,9 @@ def create_program(
             version=version,
             title=constructor.KINDS[kind],
             profile_year=profile_year,
-            school_year=school_year,
-            year_from=2023,
-            year_to=2025,
+            school_year=year_from if school_year is None else school_year,
+            year_from=year_from,
+            year_to=year_from + PROGRAM_YEARS - 1,
             priorities=priorities,
             snapshot={"profile": profile, "categories": facts.pop("categories"), "facts": facts},
             created_by=_user(by),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from portal.accounts.permissions import has_perm
 from portal.lib import stale
@@ -38,7 +39,7 @@ def school_programs(request: HttpRequest, school_pk: int) -> HttpResponse:
     school = get_for(request, School, "programs.view", pk=school_pk)
     can_edit = has_perm(request.user, "programs.edit", school)
     profiles = list(RiskProfile.objects.filter(school=school).order_by("-year"))
-    form = NewProgramForm(request.POST or None, years=[p.year for p in profiles])
+    form = NewProgramForm(request.POST or None, years=[p.year for p in profiles], today=timezone.localdate())
     if request.method == "POST":
         if not can_edit:
             raise Http404(DENIED)
@@ -49,6 +50,7 @@ def school_programs(request: HttpRequest, school_pk: int) -> HttpResponse:
                     form.cleaned_data["kind"],
                     by=request.user,
                     profile_year=form.cleaned_data["profile_year"],
+                    year_from=form.cleaned_data["year_from"],
                 )
             except services.ProgramError as exc:
                 form.add_error(None, str(exc))

@@ -48,6 +48,7 @@ def test_a_school_team_walks_the_wizard_and_downloads_its_docx(
     page.get_by_test_id("school-programs").click()
     assert "Низкий уровень оснащения школы" in page.get_by_test_id("profile-chart").inner_text()
     page.get_by_label("Вид программы").select_option("shppko")
+    page.get_by_label("Срок программы").select_option("2023")  # the seeds' cycle 2023–2025
     page.get_by_role("button", name="Создать программу в Конструкторе").click()
     page.wait_for_selector("text=Что известно о школе")
     program = Program.objects.get(school=school)

@@ -99,6 +99,9 @@ def test_the_school_teams_year(live_server: Any, setup: dict[str, Any], page: An
     assert "Создайте программу в Конструкторе" in program_task.inner_text()
     program_task.get_by_role("link", name="К программам школы").click()
     page.get_by_label("Вид программы").select_option("shppko")
+    page.get_by_label("Срок программы").select_option(
+        str(period.year)
+    )  # the program covers the monitored year
     page.get_by_role("button", name="Создать программу в Конструкторе").click()
     page.wait_for_selector("text=Что известно о школе")
     program = Program.objects.get(school=school)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,27 @@ def _rows(program: Program) -> dict[str, str]:
     return data
 
 
+def test_a_new_program_covers_three_years_from_the_chosen_year(
+    client: Client, s1_data: dict[str, Any], user_with_role: Callable[..., Any]
+) -> None:
+    client.force_login(user_with_role("school_team", "S1"))
+    url = reverse("programs:school", args=[s1_data["S1"].pk])
+    client.post(url, {"kind": "shppko", "profile_year": "2023", "year_from": "2024"})
+    program = Program.objects.get(school=s1_data["S1"])
+    assert (program.year_from, program.year_to, program.school_year) == (2024, 2026, 2024)
+
+
+def test_without_a_choice_the_program_starts_this_year() -> None:
+    from portal.programs.forms import NewProgramForm
+
+    form = NewProgramForm(
+        {"kind": "shppko", "profile_year": "2023"}, years=[2023], today=dt.date(2026, 12, 7)
+    )
+    assert form.is_valid() and form.cleaned_data["year_from"] == 2026
+    labels = [label for _, label in form.fields["year_from"].choices]
+    assert (labels[0], labels[-1]) == ("2023–2025 гг.", "2027–2029 гг.")
+
+
 def test_a_school_team_walks_the_wizard_and_downloads_the_docx(
     client: Client, s1_data: dict[str, Any], user_with_role: Callable[..., Any]
 ) -> None:
@@ -36,7 +58,8 @@ def test_a_school_team_walks_the_wizard_and_downloads_the_docx(
     page = client.get(reverse("programs:school", args=[school.pk]))
     assert "Рисковый профиль" in page.content.decode() and 'class="risk-bars"' in page.content.decode()
     response = client.post(
-        reverse("programs:school", args=[school.pk]), {"kind": "shppko", "profile_year": "2023"}
+        reverse("programs:school", args=[school.pk]),
+        {"kind": "shppko", "profile_year": "2023", "year_from": "2023"},
     )
     program = Program.objects.get(school=school)
     assert response["Location"] == reverse("programs:step", args=[program.pk, 1])
