@@ -63,8 +63,11 @@ def test_read_results_to_xlsx_with_a_sheet_and_a_procedure(report: Path, tmp_pat
         main(["read", "results", str(report), "--sheet", "2022", "--procedure", "ЕГЭ", "--out", str(out)])
         == 0
     )
-    ws = load_workbook(out, read_only=True).worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
+    book = load_workbook(out, read_only=True)  # read-only keeps the file open until close()
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
     assert rows[0][0] == "school_name" and len(rows) == 1 + 13
     assert {r[6] for r in rows[1:]} == {2022}
 
