@@ -77,65 +77,29 @@ def procedure_group(split_vpr_by_level: bool = True) -> pl.Expr:
 
 
 def _wide_statistics(results: pl.DataFrame, config: ResultsIndexConfig) -> pl.DataFrame:
-    """One row per cell with a column ``v_<statistic>`` per configured statistic (R1)."""
+    """One row per cell with a column ``v_<statistic>`` per configured statistic (R1), computed by the engine's
+    own :func:`_statistics` so that what is shown and what is standardised are one formula."""
     for name in (*_KEY, "n"):
         if name not in results.columns:
             raise AnalyticsError(f"В таблице результатов нет обязательного столбца «{name}».")
     frame = results
-    for name in (
-        "grade_program",
-        "n_2",
-        "n_4",
-        "n_5",
-        "n_insufficient",
-        "n_reduced",
-        "n_advanced",
-        "n_below_min",
-        "n_80_99",
-        "n_100",
-        "mean_pct",
-        "mean_score",
-        "mean_mark",
-    ):
-        if name not in frame.columns:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(name))
+    if "grade_program" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Int16).alias("grade_program"))
     if config.procedures:
         frame = frame.filter(pl.col("procedure").is_in(list(config.procedures)))
-    n = pl.col("n").cast(pl.Float64)
-    is_kdr = pl.col("procedure") == "kdr"
-    # ЕГЭ from regional reports: below the minimum and 80+ points (methodology R1, «ЕГЭ»); marks otherwise.
-    ege_low = (pl.col("procedure") == "ege") & pl.col("n_below_min").is_not_null()
-    ege_high = (pl.col("procedure") == "ege") & (
-        pl.col("n_80_99").is_not_null() | pl.col("n_100").is_not_null()
-    )
-    stats = {
-        "mean_pct": pl.coalesce(
-            pl.col("mean_pct").cast(pl.Float64),
-            pl.when(pl.col("procedure") == "ege").then(pl.col("mean_score").cast(pl.Float64)),
-        ),
-        "low_share": pl.when(is_kdr)
-        .then((pl.col("n_insufficient") + pl.col("n_reduced")).cast(pl.Float64) * 100.0 / n)
-        .when(ege_low)
-        .then(pl.col("n_below_min").cast(pl.Float64) * 100.0 / n)
-        .otherwise(pl.col("n_2").cast(pl.Float64) * 100.0 / n),
-        "high_share": pl.when(is_kdr)
-        .then(pl.col("n_advanced").cast(pl.Float64) * 100.0 / n)
-        .when(ege_high)
-        .then((pl.col("n_80_99").fill_null(0) + pl.col("n_100").fill_null(0)).cast(pl.Float64) * 100.0 / n)
-        .otherwise((pl.col("n_4") + pl.col("n_5")).cast(pl.Float64) * 100.0 / n),
-        "mean_mark": pl.col("mean_mark").cast(pl.Float64),
-    }
-    value = {name: stats[name] for name, _ in config.statistics}
+    frame = frame.with_columns(pl.col("procedure").cast(pl.String))
+    procedures, proc = _codes(frame["procedure"])
+    names = tuple(name for name, _ in config.statistics)
+    raw = _statistics(frame, proc, procedures, names)
     return frame.select(
         pl.col("school_id").cast(pl.String),
-        pl.col("procedure").cast(pl.String),
+        pl.col("procedure"),
         pl.col("subject").cast(pl.String),
         pl.col("grade").cast(pl.Int16),
         pl.col("year").cast(pl.Int16),
         procedure_group(config.split_vpr_by_level).alias("group"),
         pl.col("n").cast(pl.Int64),
-        *[pl.when(e.is_finite()).then(e).alias(f"v_{name}") for name, e in value.items()],
-    )
+    ).with_columns(pl.Series(f"v_{name}", raw[name], dtype=pl.Float64).fill_nan(None) for name in names)
 
 
 def unit_statistics(results: pl.DataFrame, config: ResultsIndexConfig) -> pl.DataFrame:
@@ -237,16 +201,27 @@ def _statistics(
                 ege = np.where(is_ege, _floats(frame, "mean_score"), np.nan)
                 v = np.where(np.isnan(v), ege, v)
             elif name == "low_share":
+                # ЕГЭ from regional reports: below the minimum score when the count is given (R1, «ЕГЭ»).
+                below = _floats(frame, "n_below_min")
                 v = np.where(
                     kdr,
                     (_floats(frame, "n_insufficient") + _floats(frame, "n_reduced")) * 100.0 / n,
-                    _floats(frame, "n_2") * 100.0 / n,
+                    np.where(is_ege & ~np.isnan(below), below, _floats(frame, "n_2")) * 100.0 / n,
                 )
             elif name == "high_share":
+                # ЕГЭ: 80 points and more when either count is given (a missing one of the two counts as 0).
+                top, full = _floats(frame, "n_80_99"), _floats(frame, "n_100")
+                ege_high = is_ege & ~(np.isnan(top) & np.isnan(full))
                 v = np.where(
                     kdr,
                     _floats(frame, "n_advanced") * 100.0 / n,
-                    (_floats(frame, "n_4") + _floats(frame, "n_5")) * 100.0 / n,
+                    np.where(
+                        ege_high,
+                        np.nan_to_num(top) + np.nan_to_num(full),
+                        _floats(frame, "n_4") + _floats(frame, "n_5"),
+                    )
+                    * 100.0
+                    / n,
                 )
             else:
                 v = _floats(frame, "mean_mark")

@@ -111,6 +111,46 @@ def test_it_builds_the_results_index_by_hand() -> None:
     assert z == pytest.approx(-20 / np.sqrt(250))
 
 
+def test_the_index_reads_ege_counts_of_a_regional_report_as_unit_statistics_do() -> None:
+    # A regional ЕГЭ report gives counts, not marks (docs/methodology.md, «ЕГЭ в индексе результатов»). 20
+    # participants each; below the minimum A–E: 1, 2, 3, 4, 5 → low share 5, 10, 15, 20, 25 % → mean 15, SD √62.5
+    # = 7.905694 → z_A = −10/7.905694 = −1.264911; low share is «больше — хуже», so A's index is +1.264911.
+    # 80+ points: n_80_99 + n_100 (a missing one as 0) A–E: 4+1, 3+(none), 2+0, 1+0, (none)+0 → 25, 15, 10, 5, 0 %
+    # → mean 11, SD √92.5 = 9.617692 → z_A = 14/9.617692 = 1.455651.
+    rows = _rows(
+        [
+            {
+                "school_id": s,
+                "procedure": "ege",
+                "subject": "ru",
+                "grade": 11,
+                "year": 2023,
+                "n": 20,
+                **counts,
+            }
+            for s, counts in {
+                "A": {"n_below_min": 1, "n_80_99": 4, "n_100": 1},
+                "B": {"n_below_min": 2, "n_80_99": 3},
+                "C": {"n_below_min": 3, "n_80_99": 2, "n_100": 0},
+                "D": {"n_below_min": 4, "n_80_99": 1, "n_100": 0},
+                "E": {"n_below_min": 5, "n_100": 0},
+            }.items()
+        ]
+    )
+    one = {"min_schools_per_cell": 2, "min_components": 1}
+    low = ResultsIndexConfig(statistics=(("low_share", -1),), **one)
+    high = ResultsIndexConfig(statistics=(("high_share", 1),), **one)
+    for config, index_a, shares in (
+        (low, 10 / np.sqrt(62.5), [5.0, 10.0, 15.0, 20.0, 25.0]),
+        (high, 14 / np.sqrt(92.5), [25.0, 15.0, 10.0, 5.0, 0.0]),
+    ):
+        ri = results_index(rows, config, year=2023)
+        assert ri.index.filter(pl.col("school_id") == "A")["results_index"].item() == pytest.approx(index_a)
+        assert ri.components.sort("school_id")["value"].to_list() == pytest.approx(shares)
+        shown = unit_statistics(rows, config).sort("school_id")["value"].to_list()
+        assert shown == pytest.approx(shares)
+
+
 def test_it_weights_procedure_groups_equally() -> None:
     # Two ОГЭ subjects for A (z −1.264911 and −1) average to one group value −1.1324555; КДР gives z = 0 for A.
     rows = _rows(
