@@ -19,6 +19,7 @@ import polars as pl
 from opora.catalogue import context_label
 from opora.config import IdentificationConfig
 from opora.errors import AnalyticsError
+from opora.schema import EGE_COUNTS, KDR_LEVELS, MARKS, RESULTS_SCHEMA
 
 __all__ = [
     "COLUMN_LABELS",
@@ -69,6 +70,9 @@ COLUMN_LABELS: Final = {
     "n_reduced": "число с пониженным уровнем",
     "n_basic": "число с базовым уровнем",
     "n_advanced": "число с повышенным уровнем",
+    "n_below_min": "число не преодолевших минимальный порог",
+    "n_80_99": "число набравших 80–99 баллов",
+    "n_100": "число набравших 100 баллов",
     "mean_pct": "средний % выполнения",
     "mean_score": "средний балл",
     "mean_mark": "средняя отметка",
@@ -77,25 +81,17 @@ COLUMN_LABELS: Final = {
     "year": "год",
 }
 
-_NUMERIC_RESULTS: Final = (
-    "grade",
-    "grade_program",
-    "year",
-    "n",
-    "n_2",
-    "n_3",
-    "n_4",
-    "n_5",
-    "n_insufficient",
-    "n_reduced",
-    "n_basic",
-    "n_advanced",
-    "mean_pct",
-    "mean_score",
-    "mean_mark",
+#: Result columns read as numbers (every numeric column of the results schema).
+_NUMERIC_RESULTS: Final = tuple(name for name, dtype in RESULTS_SCHEMA.items() if dtype.is_numeric())
+_MARKS: Final = tuple(f"n_{m}" for m in MARKS)
+_LEVELS: Final = tuple(f"n_{level}" for level in KDR_LEVELS)
+#: Count columns, by group, with what their sum may be: never more than the participants.
+_COUNT_GROUPS: Final = (
+    (_MARKS, "сумма по отметкам не больше числа участников"),
+    (_LEVELS, "сумма по уровням не больше числа участников"),
+    (EGE_COUNTS, "сумма не преодолевших порог и набравших 80–100 баллов не больше числа участников"),
 )
-_MARKS: Final = ("n_2", "n_3", "n_4", "n_5")
-_LEVELS: Final = ("n_insufficient", "n_reduced", "n_basic", "n_advanced")
+_COUNTS: Final = _MARKS + _LEVELS + EGE_COUNTS
 _SHOWN: Final = 10
 _INVALID = {"нет", "false", "0", "недостоверно", "недостоверный", "no", "н", "ложь", "0.0"}
 _VALID = {"да", "true", "1", "достоверно", "достоверный", "yes", "д", "истина", "1.0", ""}
@@ -342,7 +338,7 @@ def _stat_columns(config: IdentificationConfig) -> set[str]:
     if "mean_mark" in used:
         cols.add("mean_mark")
     if used & {"low_share", "high_share"}:
-        cols |= set(_MARKS) | set(_LEVELS)
+        cols |= set(_COUNTS)
     return cols
 
 
@@ -376,16 +372,14 @@ def _result_ranges(
                     _range_text(lo, hi),
                 )
             )
-    for group in (_MARKS, _LEVELS):
+    for group, whole in _COUNT_GROUPS:
         present = [c for c in group if c in frame.columns and c in wanted]
         if not present:
             continue
         for c in present:
             checks.append((c, pl.col(c) < 0, "не меньше 0"))
         total = pl.sum_horizontal(pl.col(c).fill_null(0) for c in present)
-        checks.append(
-            (present[0], total > pl.col("n"), "сумма по отметкам (уровням) не больше числа участников")
-        )
+        checks.append((present[0], total > pl.col("n"), whole))
     if not checks:
         return frame
     anything = frame.select((used & pl.any_horizontal(v.fill_null(False) for _, v, _ in checks)).any()).item()
@@ -414,11 +408,7 @@ def _result_ranges(
         )
     out = frame
     for column, allowed, bad in hits:
-        targets = (
-            [column]
-            if column not in _MARKS + _LEVELS
-            else [c for c in _MARKS + _LEVELS if c in frame.columns]
-        )
+        targets = [column] if column not in _COUNTS else [c for c in _COUNTS if c in frame.columns]
         rows = bad["__row"]
         out = (
             out.with_row_index("__row")

@@ -230,6 +230,48 @@ def test_decimal_commas_in_a_frame_are_read_as_numbers() -> None:
     assert a["results_index"].to_list() == b["results_index"].to_list()
 
 
+def _ege_counts(
+    below: list[str], **config: object
+) -> tuple[pl.DataFrame, pl.DataFrame, IdentificationConfig]:
+    """A regional ЕГЭ report's rows (20 participants each) with their counts below the minimum score, as text."""
+    results, context = _base()
+    ege = results.with_columns(
+        pl.lit("ege").alias("procedure"), pl.Series("n_below_min", below, dtype=pl.String)
+    )
+    return ege, context, _small(results__statistics={"mean_pct": 1, "low_share": -1}, **config)
+
+
+BELOW = [str(i % 4) for i in range(12)]
+
+
+def test_ege_counts_are_read_as_numbers_and_checked_like_marks() -> None:
+    results, context, config = _ege_counts(BELOW)
+    as_numbers = results.with_columns(pl.col("n_below_min").cast(pl.Int32))
+    as_text = identify(results, context, config=config, year=2023).schools["results_index"].to_list()
+    assert (
+        as_text == identify(as_numbers, context, config=config, year=2023).schools["results_index"].to_list()
+    )
+    refusals = {
+        "—": r"«n_below_min» \(число не преодолевших минимальный порог\) вместо чисел текст: «—»",
+        "-5": r"«число не преодолевших минимальный порог» \(допустимо не меньше 0\): школа «S01»",
+        "30": r"\(допустимо сумма не преодолевших порог и набравших 80–100 баллов не больше числа участников\): "
+        r"школа «S01»",
+    }
+    for bad, message in refusals.items():
+        results, context, config = _ege_counts([bad, *BELOW[1:]])
+        with pytest.raises(AnalyticsError, match=message):
+            identify(results, context, config=config, year=2023)
+
+
+def test_an_impossible_ege_count_is_excluded_with_its_row_when_the_config_says_so() -> None:
+    results, context, config = _ege_counts(["30", *BELOW[1:]], data__out_of_range="exclude")
+    result = identify(results, context, config=config, year=2023)
+    row = result.excluded.filter(pl.col("stage") == "out_of_range").row(0, named=True)
+    assert row["school_id"] == "S01" and row["column"] == "число не преодолевших минимальный порог"
+    s01 = result.components.filter((pl.col("school_id") == "S01") & (pl.col("kind") == "result"))
+    assert s01["statistic"].to_list() == ["mean_pct"]  # its low share is left out, its mean kept
+
+
 # --- 6. The standardisation sample is the model's schools ----------------------------------------------------------
 
 
