@@ -48,6 +48,19 @@ _REASON_TYPES: dict[str, Any] = {
 }
 REASON_COLUMNS = pl.Schema(_REASON_TYPES)
 
+
+def _reason_rows(frame: pl.DataFrame, **columns: pl.Expr) -> pl.DataFrame:
+    """A reasons frame (REASON_COLUMNS, in its order and types) from ``frame``: the columns a rule gives, every
+    other column null."""
+    unknown = set(columns) - set(REASON_COLUMNS)
+    if unknown:
+        raise ValueError(f"not columns of a reasons frame: {sorted(unknown)}")
+    return frame.select(
+        (columns[name] if name in columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in REASON_COLUMNS.items()
+    )
+
+
 _TITLES = {
     "adverse_context": "неблагоприятный контекст",
     "low_results": "низкие результаты",
@@ -202,26 +215,22 @@ def yearly_reasons(
         .when(pl.col("code") == "above_expected")
         .then(pl.lit(rules.above_expected_k))
     )
-    return frame.select(
-        "school_id",
-        pl.col("code").replace_strict(_ORDER, return_dtype=pl.Int64).alias("order"),
-        pl.when(pl.col("assigned")).then(rule).otherwise(pl.lit("stability")).alias("rule"),
-        pl.col("code").alias("category"),
-        pl.col("assigned").alias("fired"),
-        pl.when(pl.col("assigned")).then(when + body + stab).otherwise(not_given).alias("text_ru"),
-        pl.col("year").cast(pl.Int64),
-        pl.col("held").cast(pl.List(pl.Int64)).alias("held_years"),
-        pl.lit(n_years, dtype=pl.Int64).alias("years_evaluated"),
-        ctx.alias("v_context_index"),
-        res.alias("v_results_index"),
-        m.alias("v_measure"),
-        pl.lit(None, dtype=pl.Int64).alias("v_count"),
-        pl.lit(None, dtype=pl.Int64).alias("v_known"),
-        pl.lit(None, dtype=pl.List(pl.String)).alias("v_factors"),
-        *[pl.lit(None, dtype=pl.Float64).alias(c) for c in ("v_drop", "v_first", "v_last")],
-        *[pl.lit(None, dtype=pl.Int64).alias(c) for c in ("v_first_year", "v_last_year")],
-        threshold.cast(pl.Float64).alias("t_threshold"),
-        pl.lit(required, dtype=pl.Int64).alias("t_required"),
+    return _reason_rows(
+        frame,
+        school_id=pl.col("school_id"),
+        order=pl.col("code").replace_strict(_ORDER, return_dtype=pl.Int64),
+        rule=pl.when(pl.col("assigned")).then(rule).otherwise(pl.lit("stability")),
+        category=pl.col("code"),
+        fired=pl.col("assigned"),
+        text_ru=pl.when(pl.col("assigned")).then(when + body + stab).otherwise(not_given),
+        year=pl.col("year"),
+        held_years=pl.col("held"),
+        years_evaluated=pl.lit(n_years),
+        v_context_index=ctx,
+        v_results_index=res,
+        v_measure=m,
+        t_threshold=threshold,
+        t_required=pl.lit(required),
     )
 
 
@@ -253,29 +262,20 @@ def factor_reasons(
         + details
         + pl.lit(f"); правило — не менее {rules.risk_min_factors} из {len(codes)}: {names}")
     )
-    return frame.select(
-        "school_id",
-        pl.lit(_ORDER["risk_factors"], dtype=pl.Int64).alias("order"),
-        pl.lit("risk_factors").alias("rule"),
-        pl.lit("at_risk").alias("category"),
-        fired.alias("fired"),
-        text.alias("text_ru"),
-        pl.lit(None, dtype=pl.Int64).alias("year"),
-        pl.lit(None, dtype=pl.List(pl.Int64)).alias("held_years"),
-        pl.lit(None, dtype=pl.Int64).alias("years_evaluated"),
-        *[
-            pl.lit(None, dtype=pl.Float64).alias(c)
-            for c in ("v_context_index", "v_results_index", "v_measure")
-        ],
-        pl.col("__hit").cast(pl.Int64).alias("v_count"),
-        pl.col("__known").cast(pl.Int64).alias("v_known"),
-        pl.concat_list([pl.when(pl.col(f"f_{c}").fill_null(False)).then(pl.lit(c)) for c in codes])
-        .list.drop_nulls()
-        .alias("v_factors"),
-        *[pl.lit(None, dtype=pl.Float64).alias(c) for c in ("v_drop", "v_first", "v_last")],
-        *[pl.lit(None, dtype=pl.Int64).alias(c) for c in ("v_first_year", "v_last_year")],
-        pl.lit(None, dtype=pl.Float64).alias("t_threshold"),
-        pl.lit(rules.risk_min_factors, dtype=pl.Int64).alias("t_required"),
+    return _reason_rows(
+        frame,
+        school_id=pl.col("school_id"),
+        order=pl.lit(_ORDER["risk_factors"]),
+        rule=pl.lit("risk_factors"),
+        category=pl.lit("at_risk"),
+        fired=fired,
+        text_ru=text,
+        v_count=pl.col("__hit"),
+        v_known=pl.col("__known"),
+        v_factors=pl.concat_list(
+            [pl.when(pl.col(f"f_{c}").fill_null(False)).then(pl.lit(c)) for c in codes]
+        ).list.drop_nulls(),
+        t_required=pl.lit(rules.risk_min_factors),
     )
 
 
@@ -298,30 +298,20 @@ def trend_reasons(trends: pl.DataFrame, rules: CategoryRules) -> pl.DataFrame:
         + fmt_expr(pl.col("trend_drop"))
         + pl.lit(f" не меньше порога {fmt_ru(rules.trend_drop)}")
     )
-    return frame.select(
-        "school_id",
-        pl.lit(_ORDER["trend"], dtype=pl.Int64).alias("order"),
-        pl.lit("negative_trend").alias("rule"),
-        pl.lit("at_risk").alias("category"),
-        pl.lit(True).alias("fired"),
-        text.alias("text_ru"),
-        pl.lit(None, dtype=pl.Int64).alias("year"),
-        pl.lit(None, dtype=pl.List(pl.Int64)).alias("held_years"),
-        pl.lit(None, dtype=pl.Int64).alias("years_evaluated"),
-        *[
-            pl.lit(None, dtype=pl.Float64).alias(c)
-            for c in ("v_context_index", "v_results_index", "v_measure")
-        ],
-        pl.lit(None, dtype=pl.Int64).alias("v_count"),
-        pl.lit(None, dtype=pl.Int64).alias("v_known"),
-        pl.lit(None, dtype=pl.List(pl.String)).alias("v_factors"),
-        pl.col("trend_drop").alias("v_drop"),
-        pl.col("trend_first").alias("v_first"),
-        pl.col("trend_last").alias("v_last"),
-        pl.col("trend_first_year").cast(pl.Int64).alias("v_first_year"),
-        pl.col("trend_last_year").cast(pl.Int64).alias("v_last_year"),
-        pl.lit(rules.trend_drop, dtype=pl.Float64).alias("t_threshold"),
-        pl.lit(None, dtype=pl.Int64).alias("t_required"),
+    return _reason_rows(
+        frame,
+        school_id=pl.col("school_id"),
+        order=pl.lit(_ORDER["trend"]),
+        rule=pl.lit("negative_trend"),
+        category=pl.lit("at_risk"),
+        fired=pl.lit(True),
+        text_ru=text,
+        v_drop=pl.col("trend_drop"),
+        v_first=pl.col("trend_first"),
+        v_last=pl.col("trend_last"),
+        v_first_year=pl.col("trend_first_year"),
+        v_last_year=pl.col("trend_last_year"),
+        t_threshold=pl.lit(rules.trend_drop),
     )
 
 
