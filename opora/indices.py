@@ -33,6 +33,7 @@ __all__ = [
     "context_index",
     "procedure_group",
     "results_index",
+    "statistic_values",
     "unit_statistics",
     "window_index",
 ]
@@ -128,6 +129,15 @@ def unit_statistics(results: pl.DataFrame, config: ResultsIndexConfig) -> pl.Dat
         schema={"statistic": pl.String, "sign": pl.Float64},
     )
     return long.filter(pl.col("value").is_not_null()).join(sign_frame, on="statistic", how="left")
+
+
+def statistic_values(results: pl.DataFrame, name: str) -> FloatArray:
+    """One unit statistic of R1 for every row of ``results`` (NaN = missing): the formula the index, the shown
+    statistics and the dynamics of monitoring (M1) share."""
+    if results.height == 0:
+        return np.empty(0)
+    procedures, proc = _codes(results["procedure"].cast(pl.String))
+    return _statistics(results, proc, procedures, (name,))[name]
 
 
 def _codes(series: pl.Series) -> tuple[list[str], npt.NDArray[np.int64]]:

@@ -7,8 +7,10 @@ defining it. Our rule, with every constant a parameter:
    fewer than ``min_participants`` participants or without the statistic; keep only cells present in both years
    (*comparable cells*), so that a grade written one year only does not move the school's value.
 2. The school's value in each year is the participant-weighted mean of the statistic over its comparable cells.
-   ``mean_pct``: mean per cent of the maximum primary score; ``low_share``: per cent of participants with the
-   lowest result («2» for ВПР/ОГЭ/ЕГЭ, недостаточный + пониженный уровень for КДР).
+   The statistic is R1's unit statistic (``opora.indices.statistic_values``, one formula with the index):
+   ``mean_pct``: mean per cent of the maximum primary score (ЕГЭ without it: the mean test score, a 100-point
+   scale); ``low_share``: per cent of participants with the lowest result («2» for ВПР/ОГЭ, below the minimum
+   score for ЕГЭ when a report gives that count, недостаточный + пониженный уровень for КДР).
 3. improvement = current − previous for ``mean_pct``, previous − current for ``low_share`` (fewer low results is
    better). Positive dynamics ⇔ improvement ≥ ``min_delta`` percentage points (rounded to 1e-6 first, so that
    a decimal difference such as 61,5 − 59,5 is exactly 2). No comparable cell → ``None`` («нет данных»).
@@ -23,6 +25,7 @@ from typing import Final, Literal
 import polars as pl
 
 from opora.errors import AnalyticsError
+from opora.indices import statistic_values
 
 __all__ = [
     "DEFAULT_MIN_DELTA",
@@ -145,17 +148,11 @@ def _signed(value: float) -> str:
     return ("+" if value > 0 else "") + _num(value)
 
 
-def _statistic_expr(statistic: Statistic) -> pl.Expr:
-    if statistic == "mean_pct":
-        return pl.col("mean_pct").cast(pl.Float64)
-    if statistic == "low_share":
-        low = (
-            pl.when(pl.col("procedure") == "kdr")
-            .then(pl.col("n_insufficient") + pl.col("n_reduced"))
-            .otherwise(pl.col("n_2"))
+def _check_statistic(statistic: str) -> None:
+    if statistic not in ("mean_pct", "low_share"):
+        raise AnalyticsError(
+            f"неизвестная статистика динамики {statistic!r}: ожидается mean_pct или low_share"
         )
-        return 100.0 * low.cast(pl.Float64) / pl.col("n").cast(pl.Float64)
-    raise AnalyticsError(f"неизвестная статистика динамики {statistic!r}: ожидается mean_pct или low_share")
 
 
 def positive_dynamics(
@@ -205,21 +202,20 @@ def positive_dynamics(
         raise AnalyticsError(f"предыдущий год ({prev}) должен быть раньше текущего ({year})")
     codes = sorted({alias for s in subjects for alias in SUBJECT_ALIASES.get(s, (s,))})
     grade_list = sorted(set(grades))
-    optional = [c for c in ("mean_pct", "n_2", "n_insufficient", "n_reduced") if c not in results.columns]
-    frame = results.with_columns(*(pl.lit(None, dtype=pl.Float64).alias(c) for c in optional))
-    frame = frame.filter(
+    _check_statistic(statistic)
+    chosen = results.filter(
         (pl.col("procedure") == procedure)
         & pl.col("subject").is_in(codes)
         & pl.col("grade").cast(pl.Int64).is_in(grade_list)
         & pl.col("year").cast(pl.Int64).is_in([prev, year])
-    ).select(
+    )
+    frame = chosen.select(
         pl.col("school_id").cast(pl.String),
         pl.col("subject"),
         pl.col("grade").cast(pl.Int64),
         pl.col("year").cast(pl.Int64),
         pl.col("n").cast(pl.Float64),
-        _statistic_expr(statistic).alias("stat"),
-    )
+    ).with_columns(pl.Series("stat", statistic_values(chosen, statistic), dtype=pl.Float64).fill_nan(None))
     schools = frame.select("school_id").unique()
     usable = frame.filter(pl.col("stat").is_not_null() & (pl.col("n") >= min_participants))
     cells = usable.group_by("school_id", "subject", "grade").agg(pl.col("year").n_unique().alias("k"))

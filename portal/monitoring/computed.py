@@ -12,6 +12,7 @@ from django.db import transaction
 
 from opora.indicators import fmt_num
 from opora.risk_factors import risk_flags
+from opora.schema import RESULTS_SCHEMA
 from opora.trends import groups_for, school_dynamics
 from portal.audit.services import record
 from portal.monitoring.models import IndicatorValue, MonitoringPeriod
@@ -24,6 +25,7 @@ def results_frame(municipality: Municipality, years: Iterable[int]) -> pl.DataFr
     """Stored results of the municipality's schools for ``years``, in the core's column names."""
     from portal.results.models import AssessmentResult
 
+    # Every column the unit statistics read (R1; ЕГЭ from regional reports gives a test score and counts).
     cols = [
         "school_id",
         "procedure",
@@ -34,25 +36,16 @@ def results_frame(municipality: Municipality, years: Iterable[int]) -> pl.DataFr
         "n_2",
         "n_insufficient",
         "n_reduced",
+        "n_below_min",
         "mean_pct",
+        "mean_score",
     ]
     rows = list(
         AssessmentResult.objects.filter(school__municipality=municipality, year__in=list(years)).values_list(
             *cols
         )
     )
-    schema = {
-        "school_id": pl.Int64,
-        "procedure": pl.String,
-        "subject": pl.String,
-        "grade": pl.Int64,
-        "year": pl.Int64,
-        "n": pl.Int64,
-        "n_2": pl.Int64,
-        "n_insufficient": pl.Int64,
-        "n_reduced": pl.Int64,
-        "mean_pct": pl.Float64,
-    }
+    schema = {"school_id": pl.Int64, **{c: RESULTS_SCHEMA[c] for c in cols[1:]}}
     return pl.DataFrame(rows, schema=schema, orient="row").with_columns(pl.col("school_id").cast(pl.String))
 
 

@@ -128,6 +128,38 @@ def test_low_share_improves_when_it_falls() -> None:
     assert vpr["positive"] is False
 
 
+def test_ege_of_a_regional_report_has_dynamics_from_its_test_score_and_its_count_below_the_minimum() -> None:
+    # A regional ЕГЭ report gives the mean test score and the count below the minimum, not mean_pct or «2»
+    # (docs/methodology.md, «ЕГЭ в индексе результатов»); 7.2 uses the same statistics as the index.
+    results = pl.DataFrame(
+        {
+            "school_id": ["A", "A"],
+            "procedure": ["ege", "ege"],
+            "subject": ["rus", "rus"],
+            "grade": [11, 11],
+            "year": [2023, 2024],
+            "n": [40, 50],
+            "mean_score": [66.5, 70.25],
+            "n_below_min": [4, 2],
+        }
+    )
+    by_score = _one(
+        positive_dynamics(results, year=2024, procedure="ege", subjects=["rus"], grades=[11]), "A"
+    )
+    # by hand: 70,25 − 66,5 = +3,75 test points ≥ 2 → positive
+    assert (by_score["previous"], by_score["current"]) == (66.5, 70.25)
+    assert by_score["improvement"] == pytest.approx(3.75) and by_score["positive"] is True
+    low = _one(
+        positive_dynamics(
+            results, year=2024, procedure="ege", subjects=["rus"], grades=[11], statistic="low_share"
+        ),
+        "A",
+    )
+    # by hand: 4/40 = 10 % → 2/50 = 4 %: improvement +6 → positive
+    assert low["previous"] == pytest.approx(10.0) and low["current"] == pytest.approx(4.0)
+    assert low["improvement"] == pytest.approx(6.0) and low["positive"] is True
+
+
 def test_small_cells_and_missing_years_give_no_data() -> None:
     results = _rows(
         ("A", "oge", "ru", 9, 2023, 4, 40.0, 1, None, None),  # 4 < 5 participants
