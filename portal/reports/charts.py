@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import polars as pl
+
+from opora.indices import statistic_values
+from opora.schema import RESULTS_SCHEMA
 from portal.identification.charts import COLOURS, PRIORITY
 from portal.identification.models import SHORT_LABELS, SchoolOutcome
 from portal.identification.templatetags.opora_labels import procedure_label, subject_label
@@ -122,6 +127,20 @@ def _means(rows: Sequence[tuple[Any, ...]]) -> dict[tuple[str, str, int], float]
     return {k: total[k] / weight[k] for k in total}
 
 
+def _mean_pct_rows(municipality: Municipality, years: list[int]) -> list[tuple[Any, ...]]:
+    """(school, year, procedure, subject, grade, n, mean % done) of the stored results, the value taken as the
+    identification takes it (R1: ЕГЭ without a % done — its mean test score, a 100-point scale)."""
+    names = ("school_id", "year", "procedure", "subject", "grade", "n", "mean_pct", "mean_score")
+    rows = list(
+        AssessmentResult.objects.filter(school__municipality=municipality, year__in=years).values_list(*names)
+    )
+    frame = pl.DataFrame(
+        rows, schema={"school_id": pl.Int64, **{c: RESULTS_SCHEMA[c] for c in names[1:]}}, orient="row"
+    )
+    values = statistic_values(frame, "mean_pct")
+    return [(*r[:6], None if math.isnan(v) else float(v)) for r, v in zip(rows, values, strict=True)]
+
+
 def results_table(municipality: Municipality, data: YearData, year: int) -> list[list[str]]:
     """Rows «procedure, subject, grade | program schools | all schools | difference | change» (mean % done)."""
     run = data.run
@@ -132,11 +151,7 @@ def results_table(municipality: Municipality, data: YearData, year: int) -> list
             for (run_id, school_id), o in data.outcomes.items()
             if run_id == run.pk and ({"low_results", "at_risk"} & set(o.categories))
         }
-    rows = list(
-        AssessmentResult.objects.filter(
-            school__municipality=municipality, year__in=[year - 1, year]
-        ).values_list("school_id", "year", "procedure", "subject", "grade", "n", "mean_pct")
-    )
+    rows = _mean_pct_rows(municipality, [year - 1, year])
     current = [r for r in rows if r[1] == year]
     everyone = _means([r[2:] for r in current])
     ours = _means([r[2:] for r in current if r[0] in program])

@@ -357,3 +357,25 @@ def test_a_finished_report_is_published_on_the_public_page_by_the_coordinator_on
     assert (doc.section, doc.status, doc.school) == ("reports", "published", None)
     page = client.get(reverse("public:authority", args=[world["M"].code])).content.decode()
     assert "Аналитическая справка о результатах идентификации, 2024 г. (PDF)" in page
+
+
+def test_the_results_report_reads_ege_of_a_regional_report_by_its_test_score(
+    world: dict[str, Any], runs: dict[int, IdentificationRun]
+) -> None:
+    # A regional ЕГЭ report gives the mean test score, not a % done (R1 takes the score on its 100-point scale).
+    from portal.reports.charts import results_table
+    from portal.results.models import AssessmentResult
+
+    batch = ImportBatch.objects.create(
+        municipality=world["M"], kind="results", filename="ege.xlsx", sha256="e" * 64, status="imported"
+    )
+    rows = {("S1", 2023): (10, 60.0), ("S1", 2024): (20, 64.5), ("S2", 2024): (30, 72.0)}
+    for (school, year), (n, score) in rows.items():
+        AssessmentResult.objects.create(
+            school=world[school], batch=batch, procedure="ege", subject="rus", grade=11, grade_program=11,
+            year=year, n=n, mean_score=score,
+        )  # fmt: skip
+    table = results_table(world["M"], load_year(world["M"], 2024), 2024)
+    # by hand: the 2024 run's program schools are S1 (ШНОР) and S2 (зона риска), so both columns are
+    # (20 · 64,5 + 30 · 72) / 50 = 69,0 and the difference 0,0; the change to 2023 (only S1 wrote: 60,0) is +9,0.
+    assert table == [["ЕГЭ, русский язык, 11 кл.", "69,0", "69,0", "0,0", "+9,0"]]
