@@ -22,6 +22,7 @@ import polars as pl
 from opora.catalogue import context_label
 from opora.config import ContextConfig
 from opora.errors import AnalyticsError, InsufficientDataError
+from opora.standardize import has_spread
 
 __all__ = ["ContextIndex", "context_index", "context_rows"]
 
@@ -103,7 +104,7 @@ def context_index(
         mean = _sum(np.where(ok, x, 0.0)) / count
         dev = np.where(ok, x - mean, 0.0)
         sd = float(np.sqrt(_sum(dev * dev) / (count - 1))) if count > 1 else 0.0
-        if not sd > 0:
+        if not has_spread(np.zeros(len(x), dtype=np.int64), x, ok, np.array([mean]), np.array([sd]))[0]:
             shown = f"{mean:g}".replace(".", ",")
             unused[name] = (
                 f"переменная «{label}» одинакова у всех школ модели (значение {shown}): она не различает школы"

@@ -23,6 +23,7 @@ import polars as pl
 from opora.config import ResultsIndexConfig
 from opora.contextindex import ContextIndex, context_index
 from opora.errors import AnalyticsError
+from opora.standardize import has_spread
 
 __all__ = [
     "COMPONENT_COLUMNS",
@@ -341,7 +342,7 @@ def standardize_cells(
     """z = sign·(x − mean_ref)/sd_ref within each (procedure, subject, grade, year) cell (R2).
 
     Means and sample SDs (ddof = 1, two passes) are sums in canonical row order. A cell with fewer than
-    ``min_reference`` reference values or a zero SD gives NaN; an ineligible row (too few participants) gives NaN.
+    ``min_reference`` reference values or no spread (``has_spread``) gives NaN; an ineligible row (too few participants) gives NaN.
     """
     size = cells.cells
     z: dict[str, FloatArray] = {}
@@ -356,7 +357,7 @@ def standardize_cells(
             dev = np.where(ok, x - mean[cells.cell], 0.0)
             var = _group_sum(cells.cell, dev * dev, size) / (count - 1.0)
             sd = np.sqrt(var)
-            good = (count >= min_reference) & (sd > 0)
+            good = (count >= min_reference) & has_spread(cells.cell, x, ok, mean, sd)
             zz = cells.signs[name] * (x - mean[cells.cell]) / sd[cells.cell]
         z[name] = np.where(good[cells.cell] & cells.eligible & ~np.isnan(x), zz, np.nan)
         ref_n[name] = count[cells.cell]
